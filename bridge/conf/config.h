@@ -1,0 +1,193 @@
+/*
+ * The resolved configuration: what conf_load() makes of the YAML file after environment
+ * expansion, defaults and validation. Plain data, immutable once loaded, owned by the
+ * struct bridge_config that conf_load() returns and freed as a whole by conf_free().
+ *
+ * Every value that came from the file remembers where (struct conf_pos), so that later
+ * checks made by other layers (the Kafka layer checking librdkafka properties, the route
+ * table) can still report FILE:LINE:COL.
+ */
+#ifndef BRIDGE_CONF_CONFIG_H
+#define BRIDGE_CONF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where a node stands in the file; line and col count from 1, 0 means "not from the file"
+ * (a default). */
+struct conf_pos {
+    unsigned line;
+    unsigned col;
+};
+
+/* An error for the user: a complete message, already prefixed with FILE:LINE:COL: and the key
+ * path where one applies, e.g.
+ *   config/bridge.yaml:12:15: sources.mono.verify.scheme: unknown value "hmca" (expected ...) */
+struct conf_error {
+    char msg[1024];
+};
+
+/* Formats e->msg as "FILE:LINE:COL: KEY: <fmt...>" (KEY may be NULL; pos may be NULL or zero,
+ * then only "FILE: "). Returns -1 so callers can write `return conf_errorf(...)`. */
+int conf_errorf(struct conf_error *e, const char *file, const struct conf_pos *pos, const char *key,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+enum verify_scheme {
+    VERIFY_SCHEME_NONE,              /* only with insecure: true */
+    VERIFY_SCHEME_SHARED_SECRET,     /* header equals a secret (Mono, Flutterwave v3) */
+    VERIFY_SCHEME_HMAC,              /* HMAC of the raw body in a header (GitHub, Paystack, Shopify) */
+    VERIFY_SCHEME_STRIPE,            /* Stripe-Signature: t=..,v1=.. over "t.body" */
+    VERIFY_SCHEME_STANDARD_WEBHOOKS, /* webhook-id/-timestamp/-signature (also svix-*) */
+    VERIFY_SCHEME_SLACK,             /* X-Slack-Signature v0= over "v0:ts:body" */
+};
+
+enum hmac_algorithm { HMAC_SHA1, HMAC_SHA256, HMAC_SHA512 };
+enum sig_encoding { SIG_HEX, SIG_BASE64 };
+
+/* A secret's bytes. value is NUL-terminated for convenience but may be compared as (value, len).
+ * Never logged, never printed: conf_print() masks it. */
+struct conf_secret {
+    char *value;
+    size_t len;
+    char *file;          /* the secret_file it was read from, or NULL when inline/env */
+    struct conf_pos pos; /* where it was declared */
+};
+
+struct conf_verify {
+    enum verify_scheme scheme;
+    char *header;                  /* lowercase header name (shared-secret, hmac); scheme default */
+    enum hmac_algorithm algorithm; /* hmac: default sha256 */
+    enum sig_encoding encoding;    /* hmac: default hex */
+    char *prefix;                  /* hmac: value prefix such as "sha256=", default "" */
+    struct conf_secret *secrets;   /* from `secrets:` then `secret_files:`; any one verifies */
+    size_t nsecrets;
+    unsigned tolerance_s;          /* stripe, standard-webhooks, slack: default 300 */
+    bool insecure;                 /* required for scheme none */
+    struct conf_pos pos;           /* of the verify: node */
+};
+
+/* Where an event attribute (type, id, time) is read from: a JSON pointer into the body
+ * ("/event", must start with '/') or, when the configured text does not start with '/', a
+ * request header name (stored lowercase). */
+enum conf_field_from { FIELD_ABSENT, FIELD_POINTER, FIELD_HEADER };
+struct conf_field {
+    enum conf_field_from from;
+    char *value;
+    struct conf_pos pos;
+};
+
+/* One line of a source's routes: an event-type pattern ("a.b.c", "a.b.*", "*") and the topics
+ * one matching webhook is published to (fan-out when more than one). */
+struct conf_route {
+    char *pattern;
+    char **topics;
+    size_t ntopics;
+    struct conf_pos pos;
+};
+
+/* An IPv4 or IPv6 network, for allow_from and trusted_proxies. IPv4 is stored as an
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d) with prefix + 96. */
+struct conf_cidr {
+    uint8_t addr[16];
+    unsigned prefix; /* 0..128 */
+    char *text;      /* as written */
+};
+
+enum ack_mode { ACK_BROKER, ACK_ENQUEUE };
+enum ce_format { CE_FORMAT_BINARY, CE_FORMAT_STRUCTURED };
+
+struct conf_source {
+    char *name; /* the key under sources: */
+    struct conf_pos pos;
+    char *path; /* exact request path, starts with '/' */
+    struct conf_verify verify;
+    struct conf_field type; /* default: pointer /event (Mono) */
+    struct conf_field id;   /* default: pointer /event_id */
+    struct conf_field time; /* default: pointer /timestamp */
+    char **key;             /* JSON pointers tried in order for the Kafka key */
+    size_t nkey;
+    char *ce_source;        /* CloudEvents source attribute; default "/webhook-bridge/<name>" */
+    int success_status;     /* default 200 */
+    enum ack_mode ack;      /* default broker */
+    unsigned ack_timeout_ms;         /* default 5000 */
+    enum ce_format format;           /* default binary */
+    char *dead_letter_topic;         /* default: the top-level one; NULL = none (answer 400) */
+    struct conf_cidr *allow_from;    /* empty = any address */
+    size_t nallow_from;
+    struct conf_route *routes;
+    size_t nroutes;
+};
+
+/* A librdkafka property passed through as-is under kafka.librdkafka. */
+struct conf_kv {
+    char *key;
+    char *value;
+    struct conf_pos pos;
+};
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+struct bridge_config {
+    char *file; /* path it was loaded from */
+
+    char *listen;         /* "host:port", default "0.0.0.0:8080" */
+    char *admin_listen;   /* default "0.0.0.0:9090" */
+    unsigned threads;     /* 0 = one event loop per CPU */
+    size_t max_body_bytes;        /* default 1 MiB */
+    unsigned max_inflight;        /* requests waiting on Kafka at once, all loops; default 10000 */
+    unsigned max_connections;     /* default 10000 */
+    unsigned idle_timeout_ms;     /* keep-alive idle / request read timeout, default 30000 */
+    unsigned drain_delay_ms;      /* SIGTERM: readiness false, then listeners close after this; default 5000 */
+    unsigned shutdown_timeout_ms; /* SIGTERM: bound on finishing in-flight work and flushing; default 20000 */
+    enum log_level log_level;     /* default info */
+    bool log_requests;            /* log every accepted request at info; default false */
+    char *tls_cert_file;          /* optional; both or neither */
+    char *tls_key_file;
+
+    struct {
+        char *brokers;            /* "host:port,..." or "embedded" */
+        unsigned embedded_brokers; /* brokers of the embedded mock cluster, default 1 */
+        struct conf_kv *props;    /* kafka.librdkafka, in file order */
+        size_t nprops;
+        struct conf_pos brokers_pos;
+        bool create_topics;         /* create missing routed topics at start; default false */
+        unsigned topic_partitions;  /* default 3 */
+        unsigned topic_replication; /* default 3 (1 for embedded) */
+    } kafka;
+
+    char *dead_letter_topic; /* NULL = none */
+
+    struct conf_cidr *trusted_proxies; /* X-Forwarded-For is believed only from these */
+    size_t ntrusted_proxies;
+
+    struct conf_source *sources;
+    size_t nsources;
+};
+
+/* Loads, expands ${VAR} / ${VAR:-default}, applies defaults and validates PATH.
+ * On success stores a new config in *out (free with conf_free) and returns 0; on failure
+ * fills err (FILE:LINE:COL: key: message) and returns -1. Any thread; reads the environment. */
+int conf_load(const char *path, struct bridge_config **out, struct conf_error *err);
+
+/* Same, from a string already in memory; `name` is used as FILE in messages. */
+int conf_load_string(const char *name, const char *text, size_t len, struct bridge_config **out,
+                     struct conf_error *err);
+
+/* Frees a config from conf_load(); NULL is fine. */
+void conf_free(struct bridge_config *cfg);
+
+/* Writes the resolved configuration as --check-config shows it: settings, sources with their
+ * verification (secrets masked as "********") and each source's routing table in match
+ * order. */
+void conf_print(const struct bridge_config *cfg, FILE *out);
+
+/* Writes the reference documentation of every key (from the schema table) as Markdown. */
+void conf_print_reference(FILE *out);
+
+/* Finds a source by exact request path; NULL if none. */
+const struct conf_source *conf_find_source(const struct bridge_config *cfg, const char *path,
+                                           size_t len);
+
+#endif
