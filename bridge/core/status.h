@@ -19,6 +19,7 @@
     X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, false)                                        \
     X(BODY_TOO_LARGE, "body_too_large", 413, false)                                                \
     X(RATE_LIMITED, "rate_limited", 429, true)                                                     \
+    X(CLIENT_GONE, "client_gone", 499, true) /* never sent: the client left first */           \
     X(INTERNAL, "internal_error", 500, true)                                                       \
     X(KAFKA_TIMEOUT, "kafka_timeout", 503, true)                                                   \
     X(KAFKA_ERROR, "kafka_error", 503, true)                                                       \

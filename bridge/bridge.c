@@ -1,0 +1,352 @@
+/*
+ * The daemon. Threads: one per ingest event loop, one admin loop, librdkafka's own plus the
+ * producer's poll thread, and this one (the main thread), which only waits for signals and
+ * watches the config file. Signals are blocked everywhere and taken synchronously here with
+ * sigtimedwait(), so no code runs in signal context.
+ * Reload builds a complete new runtime off the loops and swaps it in with one message per loop;
+ * a new file that fails any check is refused and the old runtime stays.
+ */
+#include "bridge.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/server.h"
+#include "kafka/mock.h"
+#include "kafka/producer.h"
+#include "pipeline/runtime.h"
+
+struct bridge {
+    char *path;
+    struct runtime *rt; /* the current one: one reference */
+    struct mock_kafka *mock;
+    struct producer *producer;
+    struct http_server *http;
+    uint64_t generation;
+    struct stat file_stat;
+    struct metric *reload_ok, *reload_failed;
+};
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Loads and checks everything a runtime needs; NULL with err on any failure. */
+static struct runtime *load_runtime(const char *path, uint64_t generation, struct conf_error *err)
+{
+    struct bridge_config *cfg;
+    if (conf_load(path, &cfg, err) != 0)
+        return NULL;
+    struct runtime *rt = NULL;
+    if (producer_check_config(cfg, err) == 0)
+        rt = runtime_create(cfg, generation, err);
+    if (rt == NULL)
+        conf_free(cfg);
+    return rt;
+}
+
+int bridge_check_config(const char *path, FILE *out, FILE *errout)
+{
+    struct conf_error err;
+    struct runtime *rt = load_runtime(path, 0, &err);
+    if (rt == NULL) {
+        fprintf(errout, "%s\n", err.msg);
+        return 2;
+    }
+    conf_print(rt->cfg, out);
+    runtime_release(rt);
+    return 0;
+}
+
+void bridge_block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static enum bridge_status publisher_send(void *self, const char *topic, const struct envelope *env,
+                                         void *opaque)
+{
+    return producer_send(self, topic, env, opaque);
+}
+
+static bool publisher_ready(void *self)
+{
+    return producer_ready(self);
+}
+
+static double gauge_inflight(void *arg)
+{
+    struct bridge *b = arg;
+    return b->http ? http_server_inflight(b->http) : 0;
+}
+
+static double gauge_queue(void *arg)
+{
+    struct bridge *b = arg;
+    return b->producer ? producer_queue_depth(b->producer) : 0;
+}
+
+static double gauge_brokers(void *arg)
+{
+    struct bridge *b = arg;
+    return b->producer ? producer_brokers_up(b->producer) : 0;
+}
+
+static double gauge_ready(void *arg)
+{
+    struct bridge *b = arg;
+    return b->producer ? producer_ready(b->producer) : 0;
+}
+
+static double gauge_one(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+static void register_metrics(struct bridge *b)
+{
+    static const char *const result[] = {"result", NULL};
+    struct metric_family *f = metrics_family("config_reloads_total",
+                                             "Configuration reloads, by result.", METRIC_COUNTER,
+                                             result, NULL, 0);
+    b->reload_ok = metrics_series(f, (const char *const[]){"success"});
+    b->reload_failed = metrics_series(f, (const char *const[]){"failure"});
+    metrics_gauge_fn("webhook_requests_in_flight", "Requests waiting for Kafka.", gauge_inflight, b);
+    metrics_gauge_fn("kafka_producer_queue_depth",
+                     "Records queued or in flight in the producer.", gauge_queue, b);
+    metrics_gauge_fn("kafka_brokers_up", "Kafka brokers the producer is connected to.",
+                     gauge_brokers, b);
+    metrics_gauge_fn("kafka_producer_ready",
+                     "1 when the producer is connected, has its id and knows its topics.",
+                     gauge_ready, b);
+    static const char *const build[] = {"version", NULL};
+    struct metric_family *bi = metrics_family("webhook_bridge_build_info",
+                                              "Build information (always 1).", METRIC_GAUGE,
+                                              build, NULL, 0);
+    metric_set(metrics_series(bi, (const char *const[]){BRIDGE_VERSION}), 1);
+    (void)gauge_one;
+}
+
+static unsigned cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+static void create_embedded_topics(struct bridge *b, const struct bridge_config *cfg)
+{
+    for (size_t s = 0; s != cfg->nsources; ++s) {
+        const struct conf_source *src = &cfg->sources[s];
+        for (size_t r = 0; r != src->nroutes; ++r)
+            for (size_t t = 0; t != src->routes[r].ntopics; ++t)
+                mock_kafka_create_topic(b->mock, src->routes[r].topics[t],
+                                        (int)cfg->kafka.topic_partitions);
+        if (src->dead_letter_topic != NULL)
+            mock_kafka_create_topic(b->mock, src->dead_letter_topic,
+                                    (int)cfg->kafka.topic_partitions);
+    }
+}
+
+struct bridge *bridge_start(const char *path, struct conf_error *err)
+{
+    struct bridge *b = calloc(1, sizeof(*b));
+    if (b == NULL || (b->path = strdup(path)) == NULL) {
+        free(b);
+        conf_errorf(err, path, NULL, NULL, "out of memory");
+        return NULL;
+    }
+    stat(path, &b->file_stat);
+    if ((b->rt = load_runtime(path, ++b->generation, err)) == NULL)
+        goto fail;
+    const struct bridge_config *cfg = b->rt->cfg;
+    log_set_level((enum log_severity)cfg->log_level);
+    register_metrics(b);
+
+    const char *bootstrap = cfg->kafka.brokers;
+    if (strcmp(bootstrap, "embedded") == 0) {
+        if ((b->mock = mock_kafka_create(cfg->kafka.embedded_brokers, err)) == NULL)
+            goto fail;
+        bootstrap = mock_kafka_bootstraps(b->mock);
+        create_embedded_topics(b, cfg);
+        log_info("embedded kafka started (in-memory, development only)",
+                 LOG_S("bootstrap", bootstrap), LOG_I("brokers", cfg->kafka.embedded_brokers));
+    }
+
+    /* The server must exist before the producer can report: the producer's reports name it. */
+    struct http_options ho = {
+        .listen = cfg->listen,
+        .admin_listen = cfg->admin_listen,
+        .threads = cfg->threads != 0 ? cfg->threads : cpu_count(),
+        .max_body_bytes = cfg->max_body_bytes,
+        .max_inflight = cfg->max_inflight,
+        .idle_timeout_ms = cfg->idle_timeout_ms,
+        .tls_cert_file = cfg->tls_cert_file,
+        .tls_key_file = cfg->tls_key_file,
+    };
+    /* The producer is created first (reports go to http_server_delivery, which needs nothing
+     * but the opaque), then the server with the producer as its publisher. */
+    if ((b->producer = producer_create(cfg, bootstrap, http_server_delivery, NULL, err)) == NULL)
+        goto fail;
+    struct http_publisher pub = {publisher_send, publisher_ready, b->producer};
+    if ((b->http = http_server_start(&ho, runtime_retain(b->rt), pub, err)) == NULL)
+        goto fail;
+    return b;
+fail:
+    bridge_destroy(b);
+    return NULL;
+}
+
+static bool file_changed(struct bridge *b)
+{
+    struct stat st;
+    if (stat(b->path, &st) != 0)
+        return false;
+    bool changed = st.st_ino != b->file_stat.st_ino || st.st_dev != b->file_stat.st_dev ||
+                   st.st_size != b->file_stat.st_size ||
+                   st.st_mtim.tv_sec != b->file_stat.st_mtim.tv_sec ||
+                   st.st_mtim.tv_nsec != b->file_stat.st_mtim.tv_nsec;
+    b->file_stat = st;
+    return changed;
+}
+
+/* Settings that only a restart applies: reported, not applied. */
+static void warn_restart_needed(const struct bridge_config *old, const struct bridge_config *cur)
+{
+#define DIFF_STR(field, name)                                                                      \
+    if (strcmp(old->field, cur->field) != 0)                                                       \
+        log_warn("setting changed; it takes effect after a restart", LOG_S("key", name));
+#define DIFF_NUM(field, name)                                                                      \
+    if (old->field != cur->field)                                                                  \
+        log_warn("setting changed; it takes effect after a restart", LOG_S("key", name));
+    DIFF_STR(listen, "listen")
+    DIFF_STR(admin_listen, "admin_listen")
+    DIFF_STR(kafka.brokers, "kafka.brokers")
+    DIFF_NUM(threads, "threads")
+    DIFF_NUM(max_body_bytes, "max_body_bytes")
+    DIFF_NUM(max_inflight, "max_inflight")
+    DIFF_NUM(idle_timeout_ms, "idle_timeout_ms")
+    DIFF_NUM(kafka.nprops, "kafka.librdkafka")
+#undef DIFF_STR
+#undef DIFF_NUM
+}
+
+static void reload(struct bridge *b, const char *why)
+{
+    struct conf_error err;
+    struct runtime *rt = load_runtime(b->path, b->generation + 1, &err);
+    if (rt == NULL) {
+        metric_add(b->reload_failed, 1);
+        log_error("config reload refused; the running config stays", LOG_S("trigger", why),
+                  LOG_S("error", err.msg));
+        return;
+    }
+    ++b->generation;
+    warn_restart_needed(b->rt->cfg, rt->cfg);
+    log_set_level((enum log_severity)rt->cfg->log_level);
+    http_server_swap_runtime(b->http, runtime_retain(rt));
+    runtime_release(b->rt);
+    b->rt = rt;
+    metric_add(b->reload_ok, 1);
+    log_info("config reloaded", LOG_S("trigger", why), LOG_I("generation", b->generation),
+             LOG_I("sources", rt->nsources));
+}
+
+/* Waits up to ms for a signal; returns it, or 0 on timeout. */
+static int wait_signal(uint64_t ms)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+    int sig = sigtimedwait(&set, NULL, &ts);
+    return sig < 0 ? 0 : sig;
+}
+
+/* Graceful shutdown; returns the exit status. */
+static int shut_down(struct bridge *b, int sig)
+{
+    const struct bridge_config *cfg = b->rt->cfg;
+    uint64_t deadline = monotonic_ms() + cfg->drain_delay_ms + cfg->shutdown_timeout_ms;
+    log_info("shutting down: not ready, draining", LOG_S("signal", strsignal(sig)),
+             LOG_I("drain_delay_ms", cfg->drain_delay_ms));
+    http_server_set_draining(b->http);
+
+    /* keep serving while load balancers notice readiness is gone */
+    for (uint64_t until = monotonic_ms() + cfg->drain_delay_ms; monotonic_ms() < until;) {
+        int s = wait_signal(until - monotonic_ms());
+        if (s == SIGTERM || s == SIGINT)
+            goto abandon;
+    }
+    http_server_close_listeners(b->http);
+    log_info("listeners closed; finishing requests in flight",
+             LOG_I("in_flight", http_server_inflight(b->http)));
+    while (http_server_inflight(b->http) > 0 || producer_queue_depth(b->producer) > 0) {
+        if (monotonic_ms() >= deadline)
+            goto abandon;
+        int s = wait_signal(10);
+        if (s == SIGTERM || s == SIGINT)
+            goto abandon;
+    }
+    log_info("shutdown complete: every request answered, producer flushed");
+    return 0;
+abandon:
+    log_error("shutdown cut short: abandoning work",
+              LOG_I("requests_in_flight", http_server_inflight(b->http)),
+              LOG_I("records_unacknowledged", producer_queue_depth(b->producer)));
+    return 1;
+}
+
+int bridge_run(struct bridge *b)
+{
+    for (;;) {
+        int sig = wait_signal(1000);
+        if (sig == SIGTERM || sig == SIGINT)
+            return shut_down(b, sig);
+        if (sig == SIGHUP)
+            reload(b, "SIGHUP");
+        else if (file_changed(b))
+            reload(b, "file changed");
+    }
+}
+
+int bridge_port(const struct bridge *b)
+{
+    return http_server_port(b->http);
+}
+
+int bridge_admin_port(const struct bridge *b)
+{
+    return http_server_admin_port(b->http);
+}
+
+void bridge_destroy(struct bridge *b)
+{
+    if (b == NULL)
+        return;
+    /* producer first: its last reports still reach the running loops */
+    producer_destroy(b->producer);
+    http_server_stop(b->http);
+    mock_kafka_destroy(b->mock);
+    runtime_release(b->rt);
+    free(b->path);
+    free(b);
+}

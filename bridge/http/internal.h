@@ -1,0 +1,76 @@
+/*
+ * Internals shared by the HTTP layer's files: the server, its loops, and the in-flight
+ * request that waits for Kafka. Not for use outside bridge/http/.
+ */
+#ifndef BRIDGE_HTTP_INTERNAL_H
+#define BRIDGE_HTTP_INTERNAL_H
+
+#include <h2o.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "http/server.h"
+
+/* One h2o timeout list per distinct ack_timeout_ms in use on a loop. */
+struct ack_timeout {
+    struct ack_timeout *next;
+    uint64_t ms;
+    h2o_timeout_t timeout;
+};
+
+struct loop {
+    struct http_server *srv;
+    unsigned index;
+    pthread_t thread;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    h2o_multithread_receiver_t deliveries; /* delivery reports from the producer thread */
+    h2o_multithread_receiver_t control;    /* runtime swaps, close listeners, stop */
+    struct runtime *rt;                    /* current runtime: one reference */
+    struct ack_timeout *timeouts;
+    unsigned pending_records; /* records of this loop's requests not yet reported */
+    bool stop;
+};
+
+struct http_server {
+    struct http_options opts;
+    struct http_publisher pub;
+    h2o_globalconf_t globalconf;
+    h2o_globalconf_t admin_globalconf;
+    SSL_CTX *ssl_ctx;
+    int listen_fd;
+    int admin_fd;
+    int port, admin_port;
+    struct loop *loops;
+    unsigned nloops;
+    struct loop admin;
+    atomic_uint inflight;
+    atomic_uint pending_records;
+    atomic_bool draining;
+    struct metric *inflight_gauge;
+};
+
+/* A control message to a loop. */
+enum control_kind { CONTROL_SWAP_RUNTIME, CONTROL_CLOSE_LISTENER, CONTROL_STOP };
+struct control_msg {
+    h2o_multithread_message_t super;
+    enum control_kind kind;
+    struct runtime *rt;
+};
+
+/* webhook.c */
+int webhook_on_req(h2o_handler_t *self, h2o_req_t *req);
+void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
+
+/* admin.c */
+int admin_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* server.c: the loop owning an h2o context */
+struct loop *loop_of(h2o_context_t *ctx);
+
+/* Sends a complete response with a fixed body; sets content-length so keep-alive survives. */
+void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type,
+                  const char *body, size_t len);
+
+#endif

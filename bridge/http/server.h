@@ -1,0 +1,73 @@
+/*
+ * The HTTP front end: the only code that includes h2o.h. It runs the ingest listener on
+ * `threads` event loops (one thread each) and the admin listener on a thread of its own.
+ * It meets the Kafka layer only through struct http_publisher: it hands records to `send` and
+ * receives delivery reports through http_server_delivery(), which the bridge plugs into the
+ * producer. Each request is answered by the loop that accepted it; no loop ever blocks.
+ */
+#ifndef BRIDGE_HTTP_SERVER_H
+#define BRIDGE_HTTP_SERVER_H
+
+#include <stdbool.h>
+
+#include "core/status.h"
+#include "pipeline/envelope.h"
+#include "pipeline/runtime.h"
+
+struct http_publisher {
+    /* Enqueues one record; BRIDGE_ACCEPTED means a report will come back through
+     * http_server_delivery(opaque, ...). Must not block. Called on loop threads. */
+    enum bridge_status (*send)(void *self, const char *topic, const struct envelope *env,
+                               void *opaque);
+    /* Readiness for /readyz beyond the server's own state (producer connected). */
+    bool (*ready)(void *self);
+    void *self;
+};
+
+struct http_options {
+    const char *listen;       /* "host:port" */
+    const char *admin_listen; /* "host:port" */
+    unsigned threads;         /* >= 1 */
+    size_t max_body_bytes;
+    unsigned max_inflight;
+    unsigned idle_timeout_ms;
+    const char *tls_cert_file; /* both NULL = plain HTTP (h2c for HTTP/2) */
+    const char *tls_key_file;
+};
+
+struct http_server;
+
+/* Binds both listeners (failing early with a message naming the address) and starts the loop
+ * threads, serving runtime `rt` (the server takes one reference). Returns NULL with err. */
+struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
+                                      struct http_publisher pub, struct conf_error *err);
+
+/* Delivery report for a record sent with `opaque`: safe from any thread (the producer's poll
+ * thread calls it); carries the report to the owning loop. `ctx` is the server. */
+void http_server_delivery(void *opaque, enum bridge_status st, void *ctx);
+
+/* Makes `rt` the runtime for new requests on every loop (takes one reference); requests in
+ * flight finish with the one they started with. Any thread. */
+void http_server_swap_runtime(struct http_server *srv, struct runtime *rt);
+
+/* Readiness: /readyz answers 503 once this is set false (draining). Any thread. */
+void http_server_set_draining(struct http_server *srv);
+
+/* Stops accepting on the ingest listener (existing connections go on). Any thread. */
+void http_server_close_listeners(struct http_server *srv);
+
+/* Requests accepted and not yet answered, all loops. Any thread. */
+unsigned http_server_inflight(const struct http_server *srv);
+
+/* Records handed to Kafka whose reports have not come back yet. Any thread. */
+unsigned http_server_pending_records(const struct http_server *srv);
+
+/* The ingest and admin ports actually bound (useful with port 0). */
+int http_server_port(const struct http_server *srv);
+int http_server_admin_port(const struct http_server *srv);
+
+/* Stops every loop, answers anything still waiting with 503, joins the threads and frees the
+ * server. Call after the producer can send no more reports. NULL is fine. */
+void http_server_stop(struct http_server *srv);
+
+#endif

@@ -1,0 +1,403 @@
+/*
+ * The webhook handler: verify, normalize, route, publish, and answer only when the delivery
+ * promise of the source's `ack` mode holds.
+ *
+ * A request that waits for Kafka is a struct inflight, malloc'd (not in the request pool: the
+ * delivery reports may outlive the request when the client goes away). It holds one delivery
+ * slot per record; the producer thread posts each slot to the owning loop as an h2o message,
+ * so every state change of an inflight happens on its loop and needs no lock. A small guard
+ * object in the request pool tells the inflight when h2o frees the request (client gone);
+ * from then on nothing touches the request. The inflight is freed when it has answered (or
+ * lost its client) and every record has been reported.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "http/internal.h"
+#include "pipeline/normalize.h"
+
+struct inflight;
+
+struct delivery {
+    h2o_multithread_message_t super;
+    struct inflight *inf;
+    const char *topic; /* borrowed from the runtime the inflight holds */
+    enum bridge_status st;
+};
+
+struct guard {
+    struct inflight *inf;
+};
+
+struct inflight {
+    struct loop *loop;
+    struct runtime *rt; /* one reference */
+    const struct source_rt *src;
+    h2o_req_t *req;       /* NULL once answered or gone */
+    struct guard *guard;  /* in the request's pool; NULL once detached */
+    h2o_timeout_entry_t timeout;
+    uint64_t start_ns;
+    unsigned pending;           /* records not yet reported */
+    enum bridge_status outcome; /* ACCEPTED/DEAD_LETTERED until a record fails */
+    bool answered;
+    char id[80];
+    size_t id_len;
+    size_t nrecords;
+    struct delivery records[];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type,
+                  const char *body, size_t len)
+{
+    req->res.status = status;
+    req->res.reason = reason;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    /* h2o 2.2.5 closes the connection after a response without a length */
+    req->res.content_length = len;
+    h2o_send_inline(req, body, len);
+}
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return status < 300 ? "OK" : "Error";
+    }
+}
+
+/* The one place a status becomes an HTTP answer. `id` may be empty. */
+static void answer(h2o_req_t *req, const struct source_rt *src, enum bridge_status st,
+                   const char *id, size_t id_len)
+{
+    int status = bridge_status_http(st);
+    if (bridge_status_ok(st) && src != NULL)
+        status = src->conf->success_status;
+    if (bridge_status_retriable(st))
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       H2O_STRLIT("5"));
+    if (st == BRIDGE_METHOD_NOT_ALLOWED)
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
+
+    char esc[200];
+    size_t elen = 0;
+    if (id_len != 0 && id_len <= 64) /* longer ids are left out of the body, not cut */
+        elen = log_json_escape(esc, sizeof(esc), id, id_len);
+    if (elen > sizeof(esc))
+        elen = 0;
+    char *body = h2o_mem_alloc_pool(&req->pool, 64 + sizeof(esc));
+    int n = elen != 0 ? snprintf(body, 64 + sizeof(esc), "{\"status\":\"%s\",\"id\":\"%.*s\"}\n",
+                                 bridge_status_name(st), (int)elen, esc)
+                      : snprintf(body, 64 + sizeof(esc), "{\"status\":\"%s\"}\n",
+                                 bridge_status_name(st));
+    http_respond(req, status, reason_phrase(status), "application/json", body, (size_t)n);
+}
+
+/* Counts and logs one answered request (never its body or headers). */
+static void account(const struct runtime *rt, const struct source_rt *src, enum bridge_status st,
+                    uint64_t start_ns, const char *id, size_t id_len, const char *topic)
+{
+    double secs = (double)(now_ns() - start_ns) / 1e9;
+    if (src == NULL)
+        return;
+    metric_add(src->requests[st], 1);
+    metric_observe(src->latency, secs);
+    bool ok = bridge_status_ok(st);
+    enum log_severity sev = ok ? (rt->cfg->log_requests ? LOG_INFO : LOG_DEBUG) : LOG_WARN;
+    if (log_enabled(sev))
+        log_write(sev, ok ? "webhook accepted" : "webhook refused",
+                  LOG_FIELDS(LOG_S("source", src->conf->name), LOG_B("event_id", id, id_len),
+                             LOG_S("topic", topic), LOG_I("status", bridge_status_http(st)),
+                             LOG_S("outcome", bridge_status_name(st)),
+                             LOG_D("latency_ms", secs * 1000)));
+}
+
+/* ---- inflight lifecycle (loop thread only) ---- */
+
+static void inflight_free_if_done(struct inflight *inf)
+{
+    if (!inf->answered || inf->pending != 0)
+        return;
+    runtime_release(inf->rt);
+    free(inf);
+}
+
+/* Answers (if the client is still there) and detaches from the request. */
+static void inflight_answer(struct inflight *inf, enum bridge_status st)
+{
+    if (inf->answered)
+        return;
+    inf->answered = true;
+    if (h2o_timeout_is_linked(&inf->timeout))
+        h2o_timeout_unlink(&inf->timeout);
+    atomic_fetch_sub(&inf->loop->srv->inflight, 1);
+    account(inf->rt, inf->src, st, inf->start_ns, inf->id, inf->id_len,
+            inf->nrecords != 0 ? inf->records[0].topic : NULL);
+    if (inf->req != NULL) {
+        inf->guard->inf = NULL;
+        h2o_req_t *req = inf->req;
+        inf->req = NULL;
+        answer(req, inf->src, st, inf->id, inf->id_len);
+    }
+}
+
+static void on_request_disposed(void *p)
+{
+    struct guard *g = p;
+    struct inflight *inf = g->inf;
+    if (inf == NULL)
+        return;
+    /* the client went away before the answer: nothing may touch the request from now on */
+    inf->req = NULL;
+    inflight_answer(inf, BRIDGE_CLIENT_GONE);
+    inflight_free_if_done(inf);
+}
+
+static void on_ack_timeout(h2o_timeout_entry_t *entry)
+{
+    struct inflight *inf = (struct inflight *)((char *)entry - offsetof(struct inflight, timeout));
+    inflight_answer(inf, BRIDGE_KAFKA_TIMEOUT);
+    inflight_free_if_done(inf);
+}
+
+void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+    (void)receiver;
+    while (!h2o_linklist_is_empty(messages)) {
+        struct delivery *d = H2O_STRUCT_FROM_MEMBER(struct delivery, super.link, messages->next);
+        h2o_linklist_unlink(&d->super.link);
+        struct inflight *inf = d->inf;
+        --inf->pending;
+        --inf->loop->pending_records;
+        atomic_fetch_sub(&inf->loop->srv->pending_records, 1);
+        metric_add(runtime_topic_metric(d->topic, d->st != BRIDGE_ACCEPTED), 1);
+        if (d->st != BRIDGE_ACCEPTED)
+            inf->outcome = d->st;
+        if (inf->pending == 0)
+            inflight_answer(inf, inf->outcome);
+        inflight_free_if_done(inf);
+    }
+}
+
+void http_server_delivery(void *opaque, enum bridge_status st, void *ctx)
+{
+    (void)ctx;
+    struct delivery *d = opaque;
+    d->st = st;
+    h2o_multithread_send_message(&d->inf->loop->deliveries, &d->super);
+}
+
+static h2o_timeout_t *ack_timeout_of(struct loop *loop, uint64_t ms)
+{
+    struct ack_timeout *t;
+    for (t = loop->timeouts; t != NULL; t = t->next)
+        if (t->ms == ms)
+            return &t->timeout;
+    if ((t = calloc(1, sizeof(*t))) == NULL)
+        return NULL;
+    t->ms = ms;
+    h2o_timeout_init(loop->ctx.loop, &t->timeout, ms);
+    t->next = loop->timeouts;
+    loop->timeouts = t;
+    return &t->timeout;
+}
+
+/* ---- the request path ---- */
+
+static struct request_view view_of(h2o_req_t *req, struct header_view *hv)
+{
+    struct request_view v = {
+        .path = bytes_of(req->path_normalized.base, req->path_normalized.len),
+        .body = bytes_of(req->entity.base, req->entity.len),
+        .headers = hv,
+        .nheaders = req->headers.size,
+    };
+    for (size_t i = 0; i != req->headers.size; ++i) {
+        const h2o_header_t *h = &req->headers.entries[i];
+        hv[i] = (struct header_view){bytes_of(h->name->base, h->name->len),
+                                     bytes_of(h->value.base, h->value.len)};
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (sl != 0 && ss.ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
+        memset(v.peer, 0, 10);
+        v.peer[10] = v.peer[11] = 0xff;
+        memcpy(v.peer + 12, &sin->sin_addr, 4);
+        v.has_peer = 1;
+    } else if (sl != 0 && ss.ss_family == AF_INET6) {
+        memcpy(v.peer, &((const struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        v.has_peer = 1;
+    }
+    return v;
+}
+
+/* Answers at once (no Kafka involved). */
+static int answer_now(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
+                      enum bridge_status st, uint64_t start_ns, const struct event *ev)
+{
+    account(loop->rt, src, st, start_ns, ev ? ev->id.base : NULL, ev ? ev->id.len : 0, NULL);
+    answer(req, src, st, ev ? ev->id.base : NULL, ev ? ev->id.len : 0);
+    return 0;
+}
+
+static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
+                   const struct event *ev, const struct envelope *env, const char *const *topics,
+                   size_t ntopics, enum bridge_status success, uint64_t start_ns)
+{
+    struct http_server *srv = loop->srv;
+    if (atomic_fetch_add(&srv->inflight, 1) >= srv->opts.max_inflight) {
+        atomic_fetch_sub(&srv->inflight, 1);
+        return answer_now(loop, req, src, BRIDGE_OVERLOADED, start_ns, ev);
+    }
+    struct inflight *inf = calloc(1, sizeof(*inf) + ntopics * sizeof(struct delivery));
+    if (inf == NULL) {
+        atomic_fetch_sub(&srv->inflight, 1);
+        return answer_now(loop, req, src, BRIDGE_INTERNAL, start_ns, ev);
+    }
+    inf->loop = loop;
+    inf->rt = runtime_retain(loop->rt);
+    inf->src = src;
+    inf->req = req;
+    inf->start_ns = start_ns;
+    inf->outcome = success;
+    inf->timeout.cb = on_ack_timeout;
+    inf->id_len = ev->id.len < sizeof(inf->id) ? ev->id.len : sizeof(inf->id);
+    memcpy(inf->id, ev->id.base, inf->id_len);
+    inf->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*inf->guard), on_request_disposed);
+    inf->guard->inf = inf;
+
+    enum bridge_status refused = BRIDGE_ACCEPTED;
+    for (size_t i = 0; i != ntopics; ++i) {
+        struct delivery *d = &inf->records[inf->nrecords];
+        d->inf = inf;
+        d->topic = topics[i];
+        enum bridge_status st = srv->pub.send(srv->pub.self, topics[i], env, d);
+        if (st != BRIDGE_ACCEPTED) {
+            metric_add(runtime_topic_metric(topics[i], 1), 1);
+            refused = st;
+            break;
+        }
+        ++inf->nrecords;
+        ++inf->pending;
+        ++loop->pending_records;
+        atomic_fetch_add(&srv->pending_records, 1);
+    }
+    if (refused != BRIDGE_ACCEPTED || src->conf->ack == ACK_ENQUEUE) {
+        /* enqueue mode answers now; a refusal answers 503 now, and records already queued
+         * still report back to this inflight before it is freed */
+        inflight_answer(inf, refused != BRIDGE_ACCEPTED ? refused : success);
+        inflight_free_if_done(inf);
+        return 0;
+    }
+    h2o_timeout_t *t = ack_timeout_of(loop, src->conf->ack_timeout_ms);
+    if (t != NULL)
+        h2o_timeout_link(loop->ctx.loop, t, &inf->timeout);
+    return 0;
+}
+
+int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    struct loop *loop = loop_of(req->conn->ctx);
+    uint64_t start_ns = now_ns();
+    const struct source_rt *src =
+        runtime_find(loop->rt, bytes_of(req->path_normalized.base, req->path_normalized.len));
+
+    if (src == NULL)
+        return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, start_ns, NULL);
+    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
+        return answer_now(loop, req, src, BRIDGE_METHOD_NOT_ALLOWED, start_ns, NULL);
+    if (req->entity.len > loop->srv->opts.max_body_bytes)
+        return answer_now(loop, req, src, BRIDGE_BODY_TOO_LARGE, start_ns, NULL);
+    if (atomic_load(&loop->srv->draining))
+        return answer_now(loop, req, src, BRIDGE_SHUTTING_DOWN, start_ns, NULL);
+
+    struct header_view *hv =
+        h2o_mem_alloc_pool(&req->pool, sizeof(*hv) * (req->headers.size + 1));
+    struct request_view rv = view_of(req, hv);
+    if (req->entity.base == NULL)
+        rv.body = bytes_of("", 0);
+
+    enum verify_result vr = verifier_check(src->verifier, &rv, wall_ms() / 1000);
+    if (vr != VERIFY_OK) {
+        metric_add(src->verify_failures[vr], 1);
+        log_warn("verification failed", LOG_S("source", src->conf->name),
+                 LOG_S("reason", verify_result_name(vr)));
+        return answer_now(loop, req, src, BRIDGE_UNAUTHORIZED, start_ns, NULL);
+    }
+
+    struct event ev;
+    struct envelope env;
+    const char *const *topics;
+    size_t ntopics;
+    enum bridge_status success = BRIDGE_ACCEPTED;
+    enum normalize_result nr = normalize_event(src->conf, &rv, wall_ms(), &ev);
+    const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, ev.type) : NULL;
+    if (route != NULL) {
+        if (envelope_build(src->conf, &ev, &rv, &env) != 0) {
+            event_release(&ev);
+            return answer_now(loop, req, src, BRIDGE_INTERNAL, start_ns, NULL);
+        }
+        topics = (const char *const *)route->topics;
+        ntopics = route->ntopics;
+    } else {
+        const char *why = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
+        const char *dlt = src->conf->dead_letter_topic;
+        if (dlt == NULL) {
+            log_warn("webhook rejected", LOG_S("source", src->conf->name),
+                     LOG_S("reason", why), LOG_B("event_id", ev.id.base, ev.id.len));
+            answer_now(loop, req, src, BRIDGE_BAD_PAYLOAD, start_ns, &ev);
+            event_release(&ev);
+            return 0;
+        }
+        log_warn("webhook dead-lettered", LOG_S("source", src->conf->name), LOG_S("reason", why),
+                 LOG_S("topic", dlt), LOG_B("event_id", ev.id.base, ev.id.len));
+        envelope_build_dead_letter(src->conf, &ev, &rv, why, &env);
+        topics = (const char *const *)&src->conf->dead_letter_topic;
+        ntopics = 1;
+        success = BRIDGE_DEAD_LETTERED;
+    }
+    publish(loop, req, src, &ev, &env, topics, ntopics, success, start_ns);
+    envelope_release(&env);
+    event_release(&ev);
+    return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * The Kafka producer: the only code (with mock.c) that includes rdkafka.h. One producer is
+ * shared by all event loops (one idempotent session, better batches). Records are copied into
+ * librdkafka, so callers' memory (request pools) never crosses into it. Delivery reports are
+ * served by the producer's own poll thread, which calls the delivery function; the HTTP layer
+ * uses it to carry each report back to the loop that owns the request.
+ */
+#ifndef BRIDGE_KAFKA_PRODUCER_H
+#define BRIDGE_KAFKA_PRODUCER_H
+
+#include <stdbool.h>
+
+#include "conf/config.h"
+#include "core/status.h"
+#include "pipeline/envelope.h"
+
+struct producer;
+
+/* Called exactly once per record that producer_send() accepted, on the producer's poll thread:
+ * st is BRIDGE_ACCEPTED when Kafka acknowledged the record (acks=all), else KAFKA_TIMEOUT or
+ * KAFKA_ERROR. Must not block. */
+typedef void (*producer_delivery_fn)(void *opaque, enum bridge_status st, void *ctx);
+
+/* Checks every kafka.librdkafka property with librdkafka itself, and refuses the ones the
+ * delivery guarantee fixes (acks, enable.idempotence, ...). Returns 0, or -1 with
+ * FILE:LINE:COL: kafka.librdkafka.NAME: message in err. */
+int producer_check_config(const struct bridge_config *cfg, struct conf_error *err);
+
+/* Creates the producer for cfg, connecting to `bootstrap` (cfg->kafka.brokers, or the embedded
+ * cluster's address) and starts its poll thread. Topics routed by cfg are warmed up (metadata)
+ * before producer_ready() turns true. Returns NULL with err filled on failure. */
+struct producer *producer_create(const struct bridge_config *cfg, const char *bootstrap,
+                                 producer_delivery_fn on_delivery, void *ctx,
+                                 struct conf_error *err);
+
+/* Enqueues one record of `env` to `topic`; `opaque` comes back in the delivery function.
+ * Returns BRIDGE_ACCEPTED when queued (a report will follow), else QUEUE_FULL or KAFKA_ERROR
+ * (no report will follow). Any thread; never blocks. */
+enum bridge_status producer_send(struct producer *p, const char *topic, const struct envelope *env,
+                                 void *opaque);
+
+/* True once a broker is reachable, the idempotent producer has its id and routed topics'
+ * metadata is known; false while every broker is down. Any thread. */
+bool producer_ready(const struct producer *p);
+
+/* Brokers currently up, and records queued or in flight in librdkafka. Any thread. */
+int producer_brokers_up(const struct producer *p);
+int producer_queue_depth(const struct producer *p);
+
+/* Waits up to timeout_ms for every queued record to be delivered or fail (their reports are
+ * still delivered by the poll thread). Returns the number of records still outstanding. */
+int producer_flush(struct producer *p, int timeout_ms);
+
+/* Stops the poll thread and destroys the producer without waiting further: outstanding
+ * records are purged and reported as KAFKA_ERROR. NULL is fine. */
+void producer_destroy(struct producer *p);
+
+#endif

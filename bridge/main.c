@@ -1,0 +1,72 @@
+/*
+ * webhook-bridge: arguments, exit codes, nothing else. Everything else is in bridge.c.
+ * Exit status: 0 success, 1 runtime failure (or shutdown cut short), 2 usage or config error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "core/log.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config] [--config-reference]\n"
+                 "                      [--version] [--help]\n"
+                 "  --config FILE        configuration (default: config/bridge.yaml)\n"
+                 "  --check-config       validate FILE, print the resolved sources and routes\n"
+                 "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
+                 "  --config-reference   print the reference of every configuration key\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"check-config", no_argument, NULL, 'k'},
+                                         {"config-reference", no_argument, NULL, 'r'},
+                                         {"version", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = "config/bridge.yaml";
+    int check = 0, c;
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'r':
+            conf_print_reference(stdout);
+            return 0;
+        case 'v':
+            printf("webhook-bridge %s\n", BRIDGE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (check)
+        return bridge_check_config(path, stdout, stderr);
+
+    bridge_block_signals();
+    struct conf_error err;
+    struct bridge *b = bridge_start(path, &err);
+    if (b == NULL) {
+        log_error("cannot start", LOG_S("error", err.msg));
+        return 2;
+    }
+    int status = bridge_run(b);
+    bridge_destroy(b);
+    return status;
+}

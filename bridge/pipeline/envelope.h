@@ -1,0 +1,47 @@
+/*
+ * The Kafka record of a webhook, as DESIGN.md section 4 defines it: CloudEvents 1.0 in the
+ * Kafka protocol binding. Binary mode: value = body bytes as received, attributes in ce_*
+ * headers. Structured mode: value = a CloudEvents JSON object with the parsed body as data.
+ * Dead-letter records carry the raw body and a dead_letter_reason header.
+ * Pure; views borrow from the event, the request and the source.
+ */
+#ifndef BRIDGE_PIPELINE_ENVELOPE_H
+#define BRIDGE_PIPELINE_ENVELOPE_H
+
+#include "conf/config.h"
+#include "pipeline/normalize.h"
+#include "pipeline/request.h"
+
+#define ENVELOPE_MAX_HEADERS 10
+
+struct record_header {
+    const char *name;
+    struct bytes value;
+};
+
+/* One record's content, the same for every topic it fans out to. */
+struct envelope {
+    struct bytes key;
+    struct bytes value;
+    struct record_header headers[ENVELOPE_MAX_HEADERS];
+    size_t nheaders;
+    char *owned_value; /* structured mode: malloc'd JSON text that `value` views */
+};
+
+/* Builds the record of an accepted event. Returns 0, or -1 on allocation failure (structured
+ * mode). Release with envelope_release(). */
+int envelope_build(const struct conf_source *src, const struct event *ev,
+                   const struct request_view *req, struct envelope *env);
+
+/* Builds a dead-letter record: raw body, key = id, headers ce_id, ce_source, ce_time,
+ * dead_letter_reason, the request's content-type, and ce_type when one was found. */
+void envelope_build_dead_letter(const struct conf_source *src, const struct event *ev,
+                                const struct request_view *req, const char *reason,
+                                struct envelope *env);
+
+void envelope_release(struct envelope *env);
+
+/* Whether v is a well-formed W3C traceparent (version 00 layout: 2-32-16-2 lowercase hex). */
+bool envelope_traceparent_valid(struct bytes v);
+
+#endif

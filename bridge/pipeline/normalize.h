@@ -1,0 +1,52 @@
+/*
+ * Normalization: reads the event attributes (type, id, time, key) of one authenticated webhook
+ * from its body and headers, as the source's configuration says. Pure: the receive time is an
+ * argument. Views in struct event point into the parsed document, the request, or the event's
+ * own buffers; they live until event_release().
+ */
+#ifndef BRIDGE_PIPELINE_NORMALIZE_H
+#define BRIDGE_PIPELINE_NORMALIZE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "pipeline/request.h"
+
+enum normalize_result {
+    NORMALIZE_OK,
+    NORMALIZE_INVALID_JSON, /* body is not a JSON object */
+    NORMALIZE_NO_TYPE,      /* no string at the source's type pointer/header */
+};
+
+/* Name for logs, metrics and the dead-letter reason header: "invalid_json", "no_event_type". */
+const char *normalize_result_name(enum normalize_result r);
+
+struct event {
+    json_t *doc;       /* owned; NULL when the body is not JSON */
+    struct bytes type; /* ce_type */
+    struct bytes id;   /* ce_id: provider's id, else sha256(source, 0, body) in hex */
+    struct bytes time; /* ce_time: provider's timestamp, else receive time (RFC 3339, UTC) */
+    struct bytes key;  /* first key pointer holding a string, else the id */
+    char id_buf[72];
+    char time_buf[40];
+};
+
+/* Fills *ev from the request for source `src`, received at now_ms (Unix milliseconds). The
+ * id and time are filled even on failure (the dead-letter record needs them). Always call
+ * event_release() afterwards. Any thread. */
+enum normalize_result normalize_event(const struct conf_source *src, const struct request_view *req,
+                                      int64_t now_ms, struct event *ev);
+
+/* Releases the document; ev may be reused after. */
+void event_release(struct event *ev);
+
+/* Writes the fallback id: hex SHA-256 of source name, a NUL byte and the body (65 bytes with
+ * the NUL). A retry of the same webhook gets the same id. */
+void normalize_hash_id(const char *source, struct bytes body, char out[65]);
+
+/* Formats ms since the epoch as RFC 3339 UTC with milliseconds, e.g.
+ * "2026-03-14T09:12:45.318Z" (needs 25 bytes). */
+void normalize_format_time(int64_t ms, char out[40]);
+
+#endif
