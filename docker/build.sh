@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The one build script of webhook-bridge, used by the README, by CI (.ci/run) and by the
+# Dockerfile, so that all three build the same way.
+#
+#   docker/build.sh [build]      install missing build packages (Debian 12), build build/webhook-bridge
+#   docker/build.sh run [ARGS]   the same, then run the bridge on config/bridge.yaml
+#                                (embedded in-memory Kafka; ARGS go to webhook-bridge)
+#   docker/build.sh test         install test packages too, then build and run every test:
+#                                plain build (-Werror), then again under ASan+UBSan, then the
+#                                threaded tests under TSan
+#
+# Environment: BUILD_DIR (default build), JOBS (default: CPU count).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+[ $# -gt 0 ] && shift
+build_dir=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+
+build_pkgs=(build-essential cmake pkg-config libh2o-evloop-dev librdkafka-dev libjansson-dev
+            libyaml-dev libssl-dev zlib1g-dev)
+test_pkgs=(python3 python3-kafka kcat curl nghttp2-client prometheus clang-14 libclang-rt-14-dev
+           shellcheck yamllint)
+
+# Installs the packages that are not installed yet; does nothing (and needs no network) when
+# all are there.
+install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure_and_build() {
+    local dir=$1; shift
+    cmake -S . -B "$dir" -DBRIDGE_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+}
+
+run_tests() {
+    local dir=$1; shift
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@")
+}
+
+case "$mode" in
+build)
+    install_missing "${build_pkgs[@]}"
+    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+    ;;
+run)
+    install_missing "${build_pkgs[@]}"
+    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+    exec "$build_dir/webhook-bridge" --config config/bridge.yaml "$@"
+    ;;
+test)
+    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+    echo "==> plain build and tests"
+    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    run_tests "$build_dir"
+    echo "==> AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+    configure_and_build "$build_dir-asan" -DCMAKE_BUILD_TYPE=Debug -DBRIDGE_SANITIZE=address,undefined
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_tests "$build_dir-asan"
+    ;;
+*)
+    echo "usage: docker/build.sh [build|run|test]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,84 @@
+/* core: status table, constant-time compare, JSON log lines, metrics exposition. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/bytes.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/status.h"
+
+static char *read_all(int fd)
+{
+    static char buf[8192];
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    buf[n < 0 ? 0 : n] = '\0';
+    return buf;
+}
+
+int main(void)
+{
+    /* status table */
+    CHECK(bridge_status_http(BRIDGE_UNAUTHORIZED) == 401);
+    CHECK(bridge_status_http(BRIDGE_KAFKA_TIMEOUT) == 503);
+    CHECK(bridge_status_retriable(BRIDGE_QUEUE_FULL));
+    CHECK(!bridge_status_retriable(BRIDGE_BAD_PAYLOAD));
+    CHECK_STR(bridge_status_name(BRIDGE_METHOD_NOT_ALLOWED), "method_not_allowed");
+    CHECK(bridge_status_ok(BRIDGE_DEAD_LETTERED) && !bridge_status_ok(BRIDGE_OVERLOADED));
+
+    /* constant-time compare checks length and content */
+    CHECK(bytes_ct_eq(BYTES_LIT("secret"), BYTES_LIT("secret")));
+    CHECK(!bytes_ct_eq(BYTES_LIT("secre"), BYTES_LIT("secret")));
+    CHECK(!bytes_ct_eq(BYTES_LIT("secrett"), BYTES_LIT("secret")));
+    CHECK(!bytes_ct_eq(BYTES_LIT("secreT"), BYTES_LIT("secret")));
+    CHECK(!bytes_ct_eq(BYTES_LIT(""), BYTES_LIT("secret")));
+    CHECK(bytes_case_eq(BYTES_LIT("Mono-Webhook-Secret"), BYTES_LIT("mono-webhook-secret")));
+
+    /* log lines: one JSON object, escaped, levels filtered */
+    FILE *tmp = tmpfile();
+    log_set_fd(fileno(tmp));
+    log_set_level(LOG_INFO);
+    log_debug("hidden", LOG_S("k", "v"));
+    log_info("hello \"world\"", LOG_S("source", "mono"), LOG_I("status", 200),
+             LOG_B("event_id", "a\nb\x01", 4), LOG_S("absent", NULL));
+    char *line = read_all(fileno(tmp));
+    CHECK(strstr(line, "hidden") == NULL);
+    CHECK_CONTAINS(line, "\"level\":\"info\",\"msg\":\"hello \\\"world\\\"\"");
+    CHECK_CONTAINS(line, "\"source\":\"mono\",\"status\":200,\"event_id\":\"a\\nb\\u0001\"}\n");
+    CHECK(strstr(line, "absent") == NULL);
+    CHECK(strncmp(line, "{\"ts\":\"", 7) == 0);
+    log_set_fd(2);
+    fclose(tmp);
+
+    /* metrics exposition */
+    static const char *const labels[] = {"source", "status", NULL};
+    struct metric_family *f =
+        metrics_family("t_requests_total", "Requests.", METRIC_COUNTER, labels, NULL, 0);
+    struct metric *a = metrics_series(f, (const char *const[]){"mono", "accepted"});
+    CHECK(a == metrics_series(f, (const char *const[]){"mono", "accepted"}));
+    metric_add(a, 2);
+    metric_add(metrics_series(f, (const char *const[]){"we\"ird\\", "x"}), 1);
+    static const double bounds[] = {0.01, 0.1};
+    struct metric *h = metrics_series(
+        metrics_family("t_seconds", "Latency.", METRIC_HISTOGRAM, (const char *const[]){"source", NULL}, bounds, 2),
+        (const char *const[]){"mono"});
+    metric_observe(h, 0.005);
+    metric_observe(h, 0.05);
+    metric_observe(h, 5);
+    size_t len;
+    char *text = metrics_render(&len);
+    CHECK(text != NULL && strlen(text) == len);
+    CHECK_CONTAINS(text, "# HELP t_requests_total Requests.\n# TYPE t_requests_total counter\n");
+    CHECK_CONTAINS(text, "t_requests_total{source=\"mono\",status=\"accepted\"} 2\n");
+    CHECK_CONTAINS(text, "t_requests_total{source=\"we\\\"ird\\\\\",status=\"x\"} 1\n");
+    CHECK_CONTAINS(text, "t_seconds_bucket{source=\"mono\",le=\"0.01\"} 1\n");
+    CHECK_CONTAINS(text, "t_seconds_bucket{source=\"mono\",le=\"0.1\"} 2\n");
+    CHECK_CONTAINS(text, "t_seconds_bucket{source=\"mono\",le=\"+Inf\"} 3\n");
+    CHECK_CONTAINS(text, "t_seconds_count{source=\"mono\"} 3\n");
+    CHECK_CONTAINS(text, "t_seconds_sum{source=\"mono\"} 5.055000\n");
+    free(text);
+    metrics_shutdown();
+    return check_done();
+}

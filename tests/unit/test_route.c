@@ -1,0 +1,74 @@
+/* Route matching: exact beats glob, longer literal prefix beats shorter, "*" last; fan-out. */
+#include "check.h"
+#include "pipeline/route.h"
+
+static char *t1[] = {"membership.account-connected"};
+static char *t2[] = {"membership.account-events"};
+static char *t3[] = {"payments.payment-succeeded", "notifications.payment-succeeded"};
+static char *t4[] = {"webhooks.unrouted"};
+static char *t5[] = {"mono.events"};
+static char *t6[] = {"mid.glob"};
+
+static const char *topic_of(const struct route_table *t, const char *type)
+{
+    const struct conf_route *r = route_match(t, bytes_str(type));
+    return r == NULL ? "(none)" : r->topics[0];
+}
+
+int main(void)
+{
+    /* written in an order that differs from match order on purpose */
+    struct conf_route routes[] = {
+        {"*", t4, 1, {9, 7}},
+        {"mono.events.*", t5, 1, {4, 7}},
+        {"mono.events.account_*", t2, 1, {3, 7}},
+        {"mono.events.account_connected", t1, 1, {2, 7}},
+        {"direct_debit.payment_successful", t3, 2, {5, 7}},
+        {"mono.*.jobs*", t6, 1, {6, 7}},
+    };
+    struct route_table *t = route_table_create(routes, sizeof(routes) / sizeof(routes[0]));
+    CHECK(t != NULL);
+    CHECK_STR(topic_of(t, "mono.events.account_connected"), "membership.account-connected");
+    CHECK_STR(topic_of(t, "mono.events.account_updated"), "membership.account-events");
+    CHECK_STR(topic_of(t, "mono.events.reauthorisation_required"), "mono.events");
+    CHECK_STR(topic_of(t, "mono.accounts.jobs.update"), "mid.glob");
+    CHECK_STR(topic_of(t, "something.else"), "webhooks.unrouted");
+    CHECK_STR(topic_of(t, ""), "webhooks.unrouted");
+    /* exact means exact: a longer or shorter type is not the exact route */
+    CHECK_STR(topic_of(t, "mono.events.account_connected2"), "membership.account-events");
+    CHECK_STR(topic_of(t, "direct_debit.payment_successfu"), "webhooks.unrouted");
+    const struct conf_route *fan = route_match(t, bytes_str("direct_debit.payment_successful"));
+    CHECK(fan != NULL && fan->ntopics == 2);
+
+    size_t n;
+    const struct conf_route *const *order = route_table_order(t, &n);
+    CHECK(n == 6);
+    CHECK_STR(order[0]->pattern, "mono.events.account_connected");
+    CHECK_STR(order[1]->pattern, "direct_debit.payment_successful");
+    CHECK_STR(order[2]->pattern, "mono.events.account_*");
+    CHECK_STR(order[3]->pattern, "mono.events.*");
+    CHECK_STR(order[4]->pattern, "mono.*.jobs*");
+    CHECK_STR(order[5]->pattern, "*");
+    route_table_destroy(t);
+
+    /* equal literal prefixes: file order decides */
+    struct conf_route tie[] = {{"a.*.x", t1, 1, {1, 1}}, {"a.*", t2, 1, {2, 1}}};
+    t = route_table_create(tie, 2);
+    CHECK_STR(topic_of(t, "a.b.x"), "membership.account-connected");
+    CHECK_STR(topic_of(t, "a.b.y"), "membership.account-events");
+    route_table_destroy(t);
+
+    /* no catch-all: no match */
+    struct conf_route only[] = {{"a", t1, 1, {1, 1}}};
+    t = route_table_create(only, 1);
+    CHECK(route_match(t, bytes_str("b")) == NULL);
+    route_table_destroy(t);
+
+    CHECK(route_glob_match("a*b*c", bytes_str("aXXbYYc")));
+    CHECK(!route_glob_match("a*b*c", bytes_str("aXXbYY")));
+    CHECK(route_glob_match("**", bytes_str("")));
+    CHECK(!route_glob_match("a", bytes_str("")));
+    CHECK(route_glob_match("*.x", bytes_str("y.x.x")));
+    route_table_destroy(NULL);
+    return check_done();
+}
