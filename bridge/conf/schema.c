@@ -1,0 +1,258 @@
+/*
+ * The schema table. Every key the file may hold is one row: where the value is stored, its
+ * type, default, bounds or allowed names, whether it is secret, and its documentation. The
+ * loader, the --check-config printer and the reference generator all walk this one table, so
+ * a key cannot be accepted without being documented, or documented with a stale default
+ * (librdkafka's property table and Fluent Bit's config_map work the same way).
+ *
+ * Rejected alternative: a hand-written loader per section. It is shorter at first, but every
+ * key then lives in three places (parser, printer, docs) that drift apart.
+ */
+#include "conf/schema.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(enum verify_scheme) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum hmac_algorithm) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum sig_encoding) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum ack_mode) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum ce_format) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum log_level) == sizeof(int), "enums are stored as int");
+
+const struct conf_enum_value conf_scheme_values[] = {
+    {"shared-secret", VERIFY_SCHEME_SHARED_SECRET},
+    {"hmac", VERIFY_SCHEME_HMAC},
+    {"stripe", VERIFY_SCHEME_STRIPE},
+    {"standard-webhooks", VERIFY_SCHEME_STANDARD_WEBHOOKS},
+    {"slack", VERIFY_SCHEME_SLACK},
+    {"none", VERIFY_SCHEME_NONE},
+    {NULL, 0},
+};
+const struct conf_enum_value conf_algorithm_values[] = {
+    {"sha1", HMAC_SHA1}, {"sha256", HMAC_SHA256}, {"sha512", HMAC_SHA512}, {NULL, 0}};
+const struct conf_enum_value conf_encoding_values[] = {
+    {"hex", SIG_HEX}, {"base64", SIG_BASE64}, {NULL, 0}};
+const struct conf_enum_value conf_ack_values[] = {
+    {"broker", ACK_BROKER}, {"enqueue", ACK_ENQUEUE}, {NULL, 0}};
+const struct conf_enum_value conf_format_values[] = {
+    {"binary", CE_FORMAT_BINARY}, {"structured", CE_FORMAT_STRUCTURED}, {NULL, 0}};
+const struct conf_enum_value conf_log_level_values[] = {{"debug", LOG_LEVEL_DEBUG},
+                                                        {"info", LOG_LEVEL_INFO},
+                                                        {"warn", LOG_LEVEL_WARN},
+                                                        {"error", LOG_LEVEL_ERROR},
+                                                        {NULL, 0}};
+
+#define ROOT(m) offsetof(struct bridge_config, m)
+#define SRC(m) offsetof(struct conf_source, m)
+#define MiB (1024LL * 1024)
+
+/* Rows are in documentation order; a section's row comes before its keys. */
+const struct conf_schema conf_schema[] = {
+    {.path = "listen", .type = CONF_T_ADDRESS, .offset = ROOT(listen), .def = "0.0.0.0:8080",
+     .doc = "Address of the webhook listener, `host:port`. The host is an IPv4 literal, an IPv6 "
+            "literal in brackets (`[::]:8080`), `localhost` or a host name."},
+    {.path = "admin_listen", .type = CONF_T_ADDRESS, .offset = ROOT(admin_listen),
+     .def = "0.0.0.0:9090",
+     .doc = "Address of the admin listener serving `/healthz`, `/readyz` and `/metrics`."},
+    {.path = "threads", .type = CONF_T_UINT, .offset = ROOT(threads), .def = "0", .min = 0,
+     .max = 256, .zero_note = "one per CPU",
+     .doc = "Number of event-loop threads; 0 starts one per CPU."},
+    {.path = "max_body_bytes", .type = CONF_T_SIZE, .offset = ROOT(max_body_bytes),
+     .def = "1048576", .min = 1, .max = 64 * MiB,
+     .doc = "Largest accepted request body; a larger one is answered 413. A plain number of "
+            "bytes, or with a suffix `KiB`, `MiB`."},
+    {.path = "max_inflight", .type = CONF_T_UINT, .offset = ROOT(max_inflight), .def = "10000",
+     .min = 1, .max = 1000000,
+     .doc = "Requests waiting on Kafka at once, over all event loops; more are answered 503."},
+    {.path = "max_connections", .type = CONF_T_UINT, .offset = ROOT(max_connections),
+     .def = "10000", .min = 1, .max = 1000000, .doc = "Open client connections at once."},
+    {.path = "idle_timeout_ms", .type = CONF_T_UINT, .offset = ROOT(idle_timeout_ms),
+     .def = "30000", .min = 1, .max = 3600000,
+     .doc = "Keep-alive idle timeout and request read timeout, in milliseconds."},
+    {.path = "drain_delay_ms", .type = CONF_T_UINT, .offset = ROOT(drain_delay_ms),
+     .def = "5000", .min = 0, .max = 600000,
+     .doc = "On SIGTERM, readiness turns false at once and the listeners close after this "
+            "delay, so load balancers stop sending first."},
+    {.path = "shutdown_timeout_ms", .type = CONF_T_UINT, .offset = ROOT(shutdown_timeout_ms),
+     .def = "20000", .min = 1, .max = 3600000,
+     .doc = "On SIGTERM, the bound on finishing in-flight requests and flushing Kafka."},
+    {.path = "log_level", .type = CONF_T_ENUM, .offset = ROOT(log_level), .def = "info",
+     .values = conf_log_level_values, .doc = "Lowest severity written to the log."},
+    {.path = "log_requests", .type = CONF_T_BOOL, .offset = ROOT(log_requests), .def = "false",
+     .doc = "Log every accepted request at level info."},
+
+    {.path = "tls", .type = CONF_T_SECTION,
+     .doc = "TLS for the webhook listener. Give both `cert_file` and `key_file`, or neither "
+            "(plain HTTP, for TLS terminated by an ingress)."},
+    {.path = "tls.cert_file", .type = CONF_T_STRING, .offset = ROOT(tls_cert_file),
+     .def_doc = "none", .doc = "PEM certificate chain."},
+    {.path = "tls.key_file", .type = CONF_T_STRING, .offset = ROOT(tls_key_file),
+     .def_doc = "none", .doc = "PEM private key."},
+
+    {.path = "kafka", .type = CONF_T_SECTION, .flags = CONF_F_REQUIRED, .doc = "The producer."},
+    {.path = "kafka.brokers", .type = CONF_T_BROKERS, .flags = CONF_F_REQUIRED,
+     .offset = ROOT(kafka.brokers),
+     .doc = "Bootstrap brokers, `host:port[,host:port...]` (a string or a list), or `embedded` "
+            "for an in-process mock cluster (development only: data lives in memory)."},
+    {.path = "kafka.embedded_brokers", .type = CONF_T_UINT, .flags = CONF_F_QUIET,
+     .offset = ROOT(kafka.embedded_brokers), .def = "1", .min = 1, .max = 5,
+     .doc = "Number of brokers of the embedded mock cluster."},
+    {.path = "kafka.create_topics", .type = CONF_T_BOOL, .offset = ROOT(kafka.create_topics),
+     .def = "false", .doc = "Create missing routed topics at start."},
+    {.path = "kafka.topic_partitions", .type = CONF_T_UINT,
+     .offset = ROOT(kafka.topic_partitions), .def = "3", .min = 1, .max = 100000,
+     .doc = "Partitions of topics created by `create_topics`."},
+    {.path = "kafka.topic_replication", .type = CONF_T_UINT,
+     .offset = ROOT(kafka.topic_replication), .def = "3",
+     .def_doc = "`3` (`1` when brokers is `embedded`)", .min = 1, .max = 32767,
+     .doc = "Replication factor of topics created by `create_topics`; with `embedded` it cannot "
+            "exceed `embedded_brokers`."},
+    {.path = "kafka.librdkafka", .type = CONF_T_PROPS, .offset = ROOT(kafka.props),
+     .count_offset = ROOT(kafka.nprops), .def_doc = "none",
+     .doc = "librdkafka properties passed through as-is (`compression.type: zstd`), in file "
+            "order. Values are scalars. Properties whose name contains `password` or `secret` "
+            "are masked in `--check-config` output."},
+
+    {.path = "dead_letter_topic", .type = CONF_T_TOPIC, .flags = CONF_F_NULLABLE,
+     .offset = ROOT(dead_letter_topic), .def_doc = "none",
+     .doc = "Where authenticated webhooks that cannot be normalized (not JSON, no event type) "
+            "go; without one they are answered 400. Each source inherits it."},
+    {.path = "trusted_proxies", .type = CONF_T_CIDRS, .offset = ROOT(trusted_proxies),
+     .count_offset = ROOT(ntrusted_proxies), .def_doc = "none",
+     .doc = "Networks (`10.0.0.0/8`, `fd00::/8`, or a bare address) whose `X-Forwarded-For` is "
+            "believed when checking `allow_from`."},
+
+    {.path = "sources", .type = CONF_T_SOURCES, .flags = CONF_F_REQUIRED,
+     .doc = "The webhook senders, by name (at least one). The name appears in logs, metrics "
+            "and the default `ce_source`; it has only the characters a-z A-Z 0-9 . _ -."},
+    {.path = "sources.*.path", .type = CONF_T_PATH, .flags = CONF_F_REQUIRED, .offset = SRC(path),
+     .doc = "Exact request path this source is served on; unique across sources."},
+    {.path = "sources.*.verify", .type = CONF_T_SECTION, .flags = CONF_F_REQUIRED,
+     .doc = "How a request is proven to come from the provider."},
+    {.path = "sources.*.verify.scheme", .type = CONF_T_ENUM, .flags = CONF_F_REQUIRED,
+     .offset = SRC(verify.scheme), .values = conf_scheme_values,
+     .doc = "`shared-secret`: a header equals a secret (Mono). `hmac`: HMAC of the raw body in "
+            "a header (GitHub, Paystack, Shopify). `stripe`: the Stripe-Signature header. "
+            "`standard-webhooks`: webhook-id/-timestamp/-signature (also svix-*). `slack`: "
+            "X-Slack-Signature. `none`: no verification, only with `insecure: true`."},
+    {.path = "sources.*.verify.header", .type = CONF_T_HEADER, .offset = SRC(verify.header),
+     .def_doc = "none",
+     .doc = "Header holding the secret or signature (matched without regard to case). "
+            "Required for `shared-secret` and `hmac`; the other schemes know their headers."},
+    {.path = "sources.*.verify.algorithm", .type = CONF_T_ENUM, .flags = CONF_F_HMAC_ONLY,
+     .offset = SRC(verify.algorithm), .def = "sha256", .values = conf_algorithm_values,
+     .doc = "`hmac` only: the hash function."},
+    {.path = "sources.*.verify.encoding", .type = CONF_T_ENUM, .flags = CONF_F_HMAC_ONLY,
+     .offset = SRC(verify.encoding), .def = "hex", .values = conf_encoding_values,
+     .doc = "`hmac` only: how the signature is written in the header."},
+    {.path = "sources.*.verify.prefix", .type = CONF_T_STRING,
+     .flags = CONF_F_HMAC_ONLY | CONF_F_EMPTY_OK, .offset = SRC(verify.prefix), .def = "",
+     .def_doc = "`\"\"`",
+     .doc = "`hmac` only: text before the signature in the header, such as `sha256=`."},
+    {.path = "sources.*.verify.secrets", .type = CONF_T_SECRETS, .flags = CONF_F_SECRET,
+     .offset = SRC(verify.secrets), .count_offset = SRC(verify.nsecrets), .def_doc = "none",
+     .doc = "Secrets, usually `[\"${ENV_VAR}\"]`; any one of them verifies, so a rotation lists "
+            "old and new. Empty secrets are refused. Never printed."},
+    {.path = "sources.*.verify.secret_files", .type = CONF_T_SECRET_FILES,
+     .flags = CONF_F_SECRET, .offset = SRC(verify.secrets), .count_offset = SRC(verify.nsecrets),
+     .def_doc = "none",
+     .doc = "Files each holding one secret (a mounted Kubernetes Secret); one trailing newline "
+            "is dropped. Tried after `secrets`. Every scheme but `none` needs at least one "
+            "secret from `secrets` or `secret_files`."},
+    {.path = "sources.*.verify.tolerance_s", .type = CONF_T_UINT,
+     .offset = SRC(verify.tolerance_s), .def = "300", .min = 1, .max = 86400,
+     .doc = "`stripe`, `standard-webhooks`, `slack`: largest accepted distance between the "
+            "signed timestamp and now, in seconds."},
+    {.path = "sources.*.verify.insecure", .type = CONF_T_BOOL, .offset = SRC(verify.insecure),
+     .def = "false", .doc = "Must be `true` to accept scheme `none`."},
+    {.path = "sources.*.event", .type = CONF_T_SECTION,
+     .doc = "Where the event attributes are read. A value starting with `/` is a JSON pointer "
+            "into the body; anything else is a request header name."},
+    {.path = "sources.*.event.type", .type = CONF_T_FIELD, .offset = SRC(type), .def = "/event",
+     .doc = "The event type, matched against `routes`."},
+    {.path = "sources.*.event.id", .type = CONF_T_FIELD, .flags = CONF_F_NULLABLE,
+     .offset = SRC(id), .def = "/event_id",
+     .doc = "The provider's event id (CloudEvents `id`); null to always use a SHA-256 of source "
+            "name and body."},
+    {.path = "sources.*.event.time", .type = CONF_T_FIELD, .flags = CONF_F_NULLABLE,
+     .offset = SRC(time), .def = "/timestamp",
+     .doc = "The event time (CloudEvents `time`); null for none."},
+    {.path = "sources.*.event.key", .type = CONF_T_POINTERS, .offset = SRC(key),
+     .count_offset = SRC(nkey), .def_doc = "`[]`",
+     .doc = "JSON pointers tried in order for the Kafka record key; the first holding a string "
+            "wins, else the event id is the key."},
+    {.path = "sources.*.allow_from", .type = CONF_T_CIDRS, .offset = SRC(allow_from),
+     .count_offset = SRC(nallow_from), .def_doc = "any address",
+     .doc = "Networks allowed to post to this source (checked before verification)."},
+    {.path = "sources.*.ce_source", .type = CONF_T_STRING, .offset = SRC(ce_source),
+     .def_doc = "`/webhook-bridge/<name>`", .doc = "The CloudEvents `source` attribute."},
+    {.path = "sources.*.success_status", .type = CONF_T_INT, .offset = SRC(success_status),
+     .def = "200", .min = 200, .max = 299,
+     .doc = "Status answered for an accepted webhook (Mono requires exactly 200)."},
+    {.path = "sources.*.ack", .type = CONF_T_ENUM, .offset = SRC(ack), .def = "broker",
+     .values = conf_ack_values,
+     .doc = "`broker`: answer after Kafka acknowledged every record (acks=all). `enqueue`: "
+            "answer once the record is queued locally; faster, but queued records are lost if "
+            "the process dies."},
+    {.path = "sources.*.ack_timeout_ms", .type = CONF_T_UINT, .offset = SRC(ack_timeout_ms),
+     .def = "5000", .min = 1, .max = 600000,
+     .doc = "With `ack: broker`, answer 503 if Kafka has not acknowledged within this time."},
+    {.path = "sources.*.format", .type = CONF_T_ENUM, .offset = SRC(format), .def = "binary",
+     .values = conf_format_values,
+     .doc = "CloudEvents mode: `binary` (body as the value, attributes in headers) or "
+            "`structured` (a CloudEvents JSON object as the value)."},
+    {.path = "sources.*.dead_letter_topic", .type = CONF_T_TOPIC, .flags = CONF_F_NULLABLE,
+     .offset = SRC(dead_letter_topic), .def_doc = "the top-level `dead_letter_topic`",
+     .doc = "Overrides the top-level dead-letter topic; null or \"\" for none."},
+    {.path = "sources.*.routes", .type = CONF_T_ROUTES, .flags = CONF_F_REQUIRED,
+     .offset = SRC(routes), .count_offset = SRC(nroutes),
+     .doc = "Event type pattern -> topic, or list of topics (one record each). `*` matches any "
+            "text. Order of matching: exact patterns, then patterns by longest text before the "
+            "first `*` (ties in file order), then `\"*\"`."},
+};
+
+const size_t conf_schema_len = sizeof(conf_schema) / sizeof(conf_schema[0]);
+
+bool conf_schema_is_child(const struct conf_schema *s, const char *parent)
+{
+    size_t plen = strlen(parent);
+    const char *rest = s->path;
+    if (plen != 0) {
+        if (strncmp(s->path, parent, plen) != 0 || s->path[plen] != '.')
+            return false;
+        rest += plen + 1;
+    }
+    return strchr(rest, '.') == NULL;
+}
+
+const struct conf_schema *conf_schema_child(const char *parent, const char *key, size_t klen)
+{
+    for (size_t i = 0; i != conf_schema_len; ++i) {
+        const struct conf_schema *s = &conf_schema[i];
+        if (!conf_schema_is_child(s, parent))
+            continue;
+        const char *k = conf_schema_key(s);
+        if (strlen(k) == klen && memcmp(k, key, klen) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+const char *conf_schema_key(const struct conf_schema *s)
+{
+    const char *dot = strrchr(s->path, '.');
+    return dot != NULL ? dot + 1 : s->path;
+}
+
+const char *conf_enum_name(const struct conf_enum_value *values, int v)
+{
+    for (; values != NULL && values->name != NULL; ++values)
+        if (values->value == v)
+            return values->name;
+    return "?";
+}
+
+bool conf_schema_in_source(const struct conf_schema *s)
+{
+    return strncmp(s->path, "sources.*.", 10) == 0;
+}
