@@ -353,6 +353,8 @@ static int client_address(const struct verifier *v, const struct request_view *r
         if (!bytes_case_eq(req->headers[h].name, BYTES_LIT("x-forwarded-for")))
             continue;
         struct bytes list = req->headers[h].value;
+        if (list.base == NULL)
+            return -1;
         size_t end = list.len;
         for (;;) {
             size_t start = end;

@@ -6,6 +6,7 @@
  */
 #include "check.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -982,6 +983,51 @@ static void test_allow_from(void)
     verifier_destroy(v);
 }
 
+/* ---- many threads on one verifier ---------------------------------------------------------- */
+
+struct worker {
+    const struct verifier *stripe, *sw;
+    int failures;
+};
+
+static void *on_thread(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i != 300; ++i) {
+        struct req r;
+        int good = i % 3 != 0;
+        const char *body = good ? C3_BODY : C3_BODY "x";
+        enum verify_result got = verifier_check(
+            w->stripe, request(&r, PEER, body, "stripe-signature", C3_HEADER, NULL), C3_TS);
+        w->failures += got != (good ? VERIFY_OK : VERIFY_MISMATCH);
+        got = verifier_check(w->sw,
+                             request(&r, PEER, C1_BODY, "webhook-id", C1_ID, "webhook-timestamp",
+                                     "1773480765", "webhook-signature", C1_SIGS, NULL),
+                             C1_TS);
+        w->failures += got != VERIFY_OK;
+    }
+    return NULL;
+}
+
+/* verifier_check() is called from every event loop at once on one verifier. */
+static void test_threads(void)
+{
+    struct verifier *stripe = make_stripe(C3_PREV, C3_CUR);
+    struct verifier *sw = make_sw(C1_OLD, C1_NEW);
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i != 4; ++i) {
+        w[i] = (struct worker){stripe, sw, 0};
+        CHECK(pthread_create(&t[i], NULL, on_thread, &w[i]) == 0);
+    }
+    for (int i = 0; i != 4; ++i) {
+        pthread_join(t[i], NULL);
+        CHECK(w[i].failures == 0);
+    }
+    verifier_destroy(stripe);
+    verifier_destroy(sw);
+}
+
 int main(void)
 {
     test_shared_secret();
@@ -992,5 +1038,6 @@ int main(void)
     test_slack();
     test_none_and_create_errors();
     test_allow_from();
+    test_threads();
     return check_done();
 }
