@@ -47,7 +47,7 @@
 #define MAX_TIMESTAMP_DIGITS 18
 
 struct verify_key {
-    uint8_t *value;   /* shared-secret: the secret's bytes; else NULL */
+    uint8_t *value; /* shared-secret: the secret's bytes; else NULL */
     size_t len;
     EVP_MAC_CTX *mac; /* HMAC schemes: keyed template, duplicated per check */
 };
@@ -338,8 +338,7 @@ static struct bytes trim(struct bytes b)
 /* The address allow_from judges: the peer, or when the peer is a trusted proxy, the
  * rightmost X-Forwarded-For entry that is not itself a trusted proxy (the leftmost if all
  * are). Returns 0, or -1 when it cannot be known. */
-static int client_address(const struct verifier *v, const struct request_view *req,
-                          uint8_t out[16])
+static int client_address(const struct verifier *v, const struct request_view *req, uint8_t out[16])
 {
     if (!req->has_peer)
         return -1;
@@ -439,8 +438,8 @@ static int compute_mac(const struct verify_key *k, const struct bytes *parts, si
 }
 
 /* Whether the MAC of the concatenated parts under any key equals any of the signatures. */
-static enum verify_result match(const struct verifier *v, const struct bytes *parts,
-                                size_t nparts, uint8_t (*sigs)[EVP_MAX_MD_SIZE], size_t nsigs)
+static enum verify_result match(const struct verifier *v, const struct bytes *parts, size_t nparts,
+                                uint8_t (*sigs)[EVP_MAX_MD_SIZE], size_t nsigs)
 {
     uint8_t mac[EVP_MAX_MD_SIZE];
     int found = 0;

@@ -144,7 +144,7 @@ static const struct request_view *request(struct req *r, const char *peer, const
             ++check_passed;                                                                        \
         } else {                                                                                   \
             ++check_failed;                                                                        \
-            fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", __FILE__, __LINE__, #got,     \
+            fprintf(stderr, "%s:%d: %s\n  got:  %s\n  want: %s\n", __FILE__, __LINE__, #got,       \
                     verify_result_name(g_r), verify_result_name(w_r));                             \
         }                                                                                          \
     } while (0)
@@ -160,7 +160,8 @@ static char *flip(const char *s, size_t i)
 /* ---- 1. Mono and Flutterwave v3: shared secret ------------------------------------------- */
 
 #define MONO_SECRET "mono_whsec_5b9e2c7a1f4d8e3b6a0c9f2e7d1b4a8c"
-#define MONO_BODY "{\"event\":\"mono.events.account_connected\",\"data\":{\"id\":\"65f2c1a9e4b0d7a3c8f10b2e\"}}"
+#define MONO_BODY                                                                                  \
+    "{\"event\":\"mono.events.account_connected\",\"data\":{\"id\":\"65f2c1a9e4b0d7a3c8f10b2e\"}}"
 
 static void test_shared_secret(void)
 {
@@ -185,16 +186,17 @@ static void test_shared_secret(void)
     EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret",
                   "Mono_whsec_5b9e2c7a1f4d8e3b6a0c9f2e7d1b4a8c"),
            VERIFY_MISMATCH);
-    EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", "mono_whsec_5b9e2c7a1f4d8e3b6a0c9f2e7d1b4a8"),
+    EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret",
+                  "mono_whsec_5b9e2c7a1f4d8e3b6a0c9f2e7d1b4a8"),
            VERIFY_MISMATCH); /* a prefix */
     EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", "m"), VERIFY_MISMATCH);
     EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", MONO_SECRET "0"),
            VERIFY_MISMATCH); /* longer */
     EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", "dev-mono-secret"), VERIFY_MISMATCH);
     /* Only the first header of that name counts. */
-    EXPECT(VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", "wrong", "mono-webhook-secret",
-                  MONO_SECRET),
-           VERIFY_MISMATCH);
+    EXPECT(
+        VERIFY(v, 0, MONO_BODY, "mono-webhook-secret", "wrong", "mono-webhook-secret", MONO_SECRET),
+        VERIFY_MISMATCH);
     verifier_destroy(v);
 
     /* Rotation: old and new both verify, a third value does not. */
@@ -265,8 +267,9 @@ static void test_standard_webhooks(void)
     EXPECT(SW(v, P1_TS - 301, P1_BODY, P1_ID, P1_TS_TEXT, P1_SIG), VERIFY_FUTURE_TIMESTAMP);
     EXPECT(SW(v, 1773480765, P1_BODY, P1_ID, P1_TS_TEXT, P1_SIG), VERIFY_STALE_TIMESTAMP);
     /* The reference tests' negative: the last character changed. */
-    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="),
-           VERIFY_MISMATCH);
+    EXPECT(
+        SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="),
+        VERIFY_MISMATCH);
     /* Every signed part matters: body byte, id, timestamp. */
     for (size_t i = 0; i != strlen(P1_BODY); ++i) {
         char *body = flip(P1_BODY, i);
@@ -282,7 +285,8 @@ static void test_standard_webhooks(void)
     /* Other versions are skipped, a v1 anywhere in the list verifies. */
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1a,AAAA v2,zzz " P1_SIG), VERIFY_OK);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "  " P1_SIG "  "), VERIFY_OK);
-    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1a,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT,
+              "v1a,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
            VERIFY_MISMATCH);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, C1_SIGS), VERIFY_MISMATCH);
 
@@ -308,15 +312,18 @@ static void test_standard_webhooks(void)
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, "1614265330.0", P1_SIG), VERIFY_MALFORMED_HEADER);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, "99999999999999999999999", P1_SIG),
            VERIFY_MALFORMED_HEADER);
-    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1O"),
-           VERIFY_MALFORMED_HEADER); /* truncated */
-    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE-OTPJTGt_tmIKtSyZlE3uFJELVlNIOLJ1OE="),
-           VERIFY_MALFORMED_HEADER); /* URL-safe alphabet */
+    EXPECT(
+        SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1O"),
+        VERIFY_MALFORMED_HEADER); /* truncated */
+    EXPECT(
+        SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,g0hM9SsE-OTPJTGt_tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        VERIFY_MALFORMED_HEADER); /* URL-safe alphabet */
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,@@@@"), VERIFY_MALFORMED_HEADER);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,AAAA"), VERIFY_MALFORMED_HEADER);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1,"), VERIFY_MALFORMED_HEADER);
-    EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
-           VERIFY_MALFORMED_HEADER);
+    EXPECT(
+        SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, "v1g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
+        VERIFY_MALFORMED_HEADER);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT, P1_SIG " garbage"), VERIFY_MALFORMED_HEADER);
     EXPECT(SW(v, P1_TS, P1_BODY, P1_ID, P1_TS_TEXT,
               P1_SIG " " P1_SIG " " P1_SIG " " P1_SIG " " P1_SIG " " P1_SIG " " P1_SIG " " P1_SIG),
@@ -369,8 +376,7 @@ static void test_standard_webhooks(void)
         EXPECT(SW(v, C1_TS + 60, C1_BODY, C1_ID, "1773480765", C1_SIG_OLD " " C1_SIG_NEW),
                VERIFY_OK);
         EXPECT(SW(v, C1_TS + 301, C1_BODY, C1_ID, "1773480765", C1_SIGS), VERIFY_STALE_TIMESTAMP);
-        EXPECT(SW(v, C1_TS - 301, C1_BODY, C1_ID, "1773480765", C1_SIGS),
-               VERIFY_FUTURE_TIMESTAMP);
+        EXPECT(SW(v, C1_TS - 301, C1_BODY, C1_ID, "1773480765", C1_SIGS), VERIFY_FUTURE_TIMESTAMP);
         EXPECT(SW(v, C1_TS, C1_BODY "\n", C1_ID, "1773480765", C1_SIGS), VERIFY_MISMATCH);
         verifier_destroy(v);
     }
@@ -466,8 +472,7 @@ static void test_hmac_github(void)
            VERIFY_MALFORMED_HEADER);
     EXPECT(VERIFY(v, 0, "Hello, World!", "x-hub-signature-256", "sha256="),
            VERIFY_MALFORMED_HEADER);
-    EXPECT(VERIFY(v, 0, "Hello, World!", "x-hub-signature-256", "sha256"),
-           VERIFY_MALFORMED_HEADER);
+    EXPECT(VERIFY(v, 0, "Hello, World!", "x-hub-signature-256", "sha256"), VERIFY_MALFORMED_HEADER);
     verifier_destroy(v);
 
     /* C2 with the wrong secret, then the right one. */
@@ -511,8 +516,9 @@ static void test_hmac_github(void)
         .prefix = "sha1=",
         .secrets = {"gh-bridge-test-secret"},
     });
-    EXPECT(VERIFY(v, 0, C2_BODY, "x-hub-signature", "sha1=54aa775e7106588eb4de9dec4e158fa95229f343"),
-           VERIFY_OK);
+    EXPECT(
+        VERIFY(v, 0, C2_BODY, "x-hub-signature", "sha1=54aa775e7106588eb4de9dec4e158fa95229f343"),
+        VERIFY_OK);
     EXPECT(VERIFY(v, 0, C2_BODY "x", "x-hub-signature",
                   "sha1=54aa775e7106588eb4de9dec4e158fa95229f343"),
            VERIFY_MISMATCH);
@@ -523,7 +529,8 @@ static void test_hmac_github(void)
     verifier_destroy(v);
 }
 
-#define C4_BODY "{\"id\":820982911946154508,\"email\":\"jon@example.com\",\"total_price\":\"199.00\"}"
+#define C4_BODY                                                                                    \
+    "{\"id\":820982911946154508,\"email\":\"jon@example.com\",\"total_price\":\"199.00\"}"
 #define C5_BODY                                                                                    \
     "{\"event\":\"charge.success\",\"data\":{\"id\":302961,\"domain\":\"test\",\"status\":"        \
     "\"success\",\"reference\":\"qTPrJoy9Bx\",\"amount\":20000,\"currency\":\"NGN\"}}"
@@ -531,7 +538,7 @@ static void test_hmac_github(void)
     "bf9a6163a7928224e6122d6c6b65ceb859f157e6c35376a18d888725cdd45548437f2ec11211985008a5d4cbce2f" \
     "76db0973a491b888c62a2b7c8d68dc379d0a"
 #define C6_BODY                                                                                    \
-    "{\"id\":\"wbk_7Qx2Lm\",\"type\":\"charge.completed\",\"data\":{\"id\":\"chg_9Pz4Kd\","         \
+    "{\"id\":\"wbk_7Qx2Lm\",\"type\":\"charge.completed\",\"data\":{\"id\":\"chg_9Pz4Kd\","        \
     "\"amount\":5000,\"currency\":\"NGN\",\"status\":\"succeeded\",\"reference\":"                 \
     "\"order_2026_03_14_001\"}}"
 
@@ -559,9 +566,9 @@ static void test_hmac_others(void)
                   "2peaOjJzvMk67k4+Q57hOc5fHLZI8ULZyfKVp7tLzsg="),
            VERIFY_MISMATCH);
     char *body = flip(C4_BODY, 30);
-    EXPECT(VERIFY(v, 0, body, "x-shopify-hmac-sha256",
-                  "1peaOjJzvMk67k4+Q57hOc5fHLZI8ULZyfKVp7tLzsg="),
-           VERIFY_MISMATCH);
+    EXPECT(
+        VERIFY(v, 0, body, "x-shopify-hmac-sha256", "1peaOjJzvMk67k4+Q57hOc5fHLZI8ULZyfKVp7tLzsg="),
+        VERIFY_MISMATCH);
     free(body);
     EXPECT(VERIFY(v, 0, C4_BODY, "x-shopify-topic", "orders/create"), VERIFY_MISSING_HEADER);
     EXPECT(VERIFY(v, 0, C4_BODY, "x-shopify-hmac-sha256",
@@ -639,9 +646,9 @@ static void test_hmac_others(void)
     EXPECT(VERIFY(v, 0, C6_BODY, "flutterwave-signature", "flw-bridge-secret-hash-2026"),
            VERIFY_MALFORMED_HEADER); /* the v3 style value is not a signature */
     body = flip(C6_BODY, 0);
-    EXPECT(VERIFY(v, 0, body, "flutterwave-signature",
-                  "muREHWSHxo7Rn6zpm0m5nsYrfkgW4HnUoA2IzHY+0iI="),
-           VERIFY_MISMATCH);
+    EXPECT(
+        VERIFY(v, 0, body, "flutterwave-signature", "muREHWSHxo7Rn6zpm0m5nsYrfkgW4HnUoA2IzHY+0iI="),
+        VERIFY_MISMATCH);
     free(body);
     EXPECT(VERIFY(v, 0, C6_BODY, "verif-hash", "flw-bridge-secret-hash-2026"),
            VERIFY_MISSING_HEADER);
@@ -654,7 +661,7 @@ static void test_hmac_others(void)
 #define C3_PREV "whsec_test_00aa11bb22cc33dd44ee55ff66778899"
 #define C3_TS 1773480765
 #define C3_BODY                                                                                    \
-    "{\"id\":\"evt_3PbX2f2eZvKYlo2C0xYz1234\",\"object\":\"event\",\"type\":"                     \
+    "{\"id\":\"evt_3PbX2f2eZvKYlo2C0xYz1234\",\"object\":\"event\",\"type\":"                      \
     "\"payment_intent.succeeded\"}"
 #define C3_V1_CUR "v1=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d449599"
 #define C3_V1_PREV "v1=a66969640058cff1bdc62192388f38b8b5e81b4fe311529748f5337637e7f984"
@@ -687,17 +694,20 @@ static void test_stripe(void)
     EXPECT(STRIPE(v, C3_TS, C3_BODY, C3_V1_CUR ",t=1773480765"), VERIFY_OK); /* any order */
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765, " C3_V1_CUR), VERIFY_OK);
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765," C3_V1_PREV), VERIFY_MISMATCH);
-    EXPECT(STRIPE(v, C3_TS, C3_BODY,
-                  "t=1773480765,v1=45C5A2ADF29FE0067AD59FE08CEF3250466B1BBC448DC5F40BA278C26D449599"),
-           VERIFY_OK);
+    EXPECT(
+        STRIPE(v, C3_TS, C3_BODY,
+               "t=1773480765,v1=45C5A2ADF29FE0067AD59FE08CEF3250466B1BBC448DC5F40BA278C26D449599"),
+        VERIFY_OK);
     /* v0 (and any unknown scheme) is ignored, even when it holds garbage. */
-    EXPECT(STRIPE(v, C3_TS, C3_BODY,
-                  "t=1773480765,v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39,"
-                  "v1=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d449599,x=?"),
-           VERIFY_OK);
-    EXPECT(STRIPE(v, C3_TS, C3_BODY,
-                  "t=1773480765,v0=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d449599"),
-           VERIFY_MISMATCH);
+    EXPECT(
+        STRIPE(v, C3_TS, C3_BODY,
+               "t=1773480765,v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39,"
+               "v1=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d449599,x=?"),
+        VERIFY_OK);
+    EXPECT(
+        STRIPE(v, C3_TS, C3_BODY,
+               "t=1773480765,v0=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d449599"),
+        VERIFY_MISMATCH);
     /* The timestamp is signed. */
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480766," C3_V1_CUR), VERIFY_MISMATCH);
     for (size_t i = 0; i < strlen(C3_BODY); i += 5) {
@@ -718,11 +728,12 @@ static void test_stripe(void)
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,t=1773480765," C3_V1_CUR),
            VERIFY_MALFORMED_HEADER);
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765," C3_V1_CUR ","), VERIFY_MALFORMED_HEADER);
-    EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,,"  C3_V1_CUR), VERIFY_MALFORMED_HEADER);
+    EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,," C3_V1_CUR), VERIFY_MALFORMED_HEADER);
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765;" C3_V1_CUR), VERIFY_MALFORMED_HEADER);
-    EXPECT(STRIPE(v, C3_TS, C3_BODY,
-                  "t=1773480765,v1=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d44959g"),
-           VERIFY_MALFORMED_HEADER); /* bad hex */
+    EXPECT(
+        STRIPE(v, C3_TS, C3_BODY,
+               "t=1773480765,v1=45c5a2adf29fe0067ad59fe08cef3250466b1bbc448dc5f40ba278c26d44959g"),
+        VERIFY_MALFORMED_HEADER); /* bad hex */
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,v1=45c5a2adf29fe006"), VERIFY_MALFORMED_HEADER);
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,v1="), VERIFY_MALFORMED_HEADER);
     EXPECT(STRIPE(v, C3_TS, C3_BODY, "t=1773480765,v1=" C3_V1_CUR), VERIFY_MALFORMED_HEADER);
@@ -738,7 +749,7 @@ static void test_stripe(void)
 /* ---- 8. Slack ---------------------------------------------------------------------------- */
 
 #define SLACK_BODY                                                                                 \
-    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="        \
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id="         \
     "G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-"     \
     "collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%"             \
     "2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121."               \
@@ -762,8 +773,7 @@ static void test_slack(void)
     EXPECT(VERIFY(v, 1531420618, SLACK_BODY, "X-Slack-Request-Timestamp", "1531420618",
                   "X-Slack-Signature", SLACK_SIG),
            VERIFY_OK);
-    EXPECT(SLACK(v, 1531420618 + 301, SLACK_BODY, "1531420618", SLACK_SIG),
-           VERIFY_STALE_TIMESTAMP);
+    EXPECT(SLACK(v, 1531420618 + 301, SLACK_BODY, "1531420618", SLACK_SIG), VERIFY_STALE_TIMESTAMP);
     EXPECT(SLACK(v, 1531420618 - 301, SLACK_BODY, "1531420618", SLACK_SIG),
            VERIFY_FUTURE_TIMESTAMP);
     EXPECT(SLACK(v, 1531420618, SLACK_BODY, "1531420619", SLACK_SIG), VERIFY_MISMATCH);
@@ -847,9 +857,9 @@ static void test_none_and_create_errors(void)
     const char *bad[] = {"whsec_not*base64!", "whsec_", "whsec_A", "whsec_AB=C"};
     for (size_t i = 0; i != sizeof bad / sizeof bad[0]; ++i) {
         memset(&err, 0, sizeof err);
-        CHECK(make_err(&(struct setup){.scheme = VERIFY_SCHEME_STANDARD_WEBHOOKS,
-                                       .secrets = {bad[i]}},
-                       &err) == NULL);
+        CHECK(make_err(
+                  &(struct setup){.scheme = VERIFY_SCHEME_STANDARD_WEBHOOKS, .secrets = {bad[i]}},
+                  &err) == NULL);
         CHECK_CONTAINS(err.msg, "verify.secrets");
     }
     CHECK(strstr(err.msg, "AB=C") == NULL);
@@ -921,11 +931,9 @@ static void test_allow_from(void)
         struct req r;
         EXPECT(verifier_check(v, request(&r, "198.51.100.1", "{}", NULL), 0),
                VERIFY_FORBIDDEN_ADDRESS);
-        EXPECT(verifier_check(v, request(&r, "203.0.113.9", "{}", NULL), 0),
-               VERIFY_MISSING_HEADER);
-        EXPECT(verifier_check(v, request(&r, "203.0.113.9", "{}", "mono-webhook-secret", "nope",
-                                         NULL),
-                              0),
+        EXPECT(verifier_check(v, request(&r, "203.0.113.9", "{}", NULL), 0), VERIFY_MISSING_HEADER);
+        EXPECT(verifier_check(
+                   v, request(&r, "203.0.113.9", "{}", "mono-webhook-secret", "nope", NULL), 0),
                VERIFY_MISMATCH);
     }
     verifier_destroy(v);
