@@ -119,8 +119,7 @@ int conf_load(const char *path, struct bridge_config **out, struct conf_error *e
     errno = 0;
     int e = conf_read_file(path, MAX_CONFIG_BYTES, &text, &len);
     if (e == EFBIG)
-        return conf_errorf(err, path, NULL, NULL, "file is larger than %u bytes",
-                           MAX_CONFIG_BYTES);
+        return conf_errorf(err, path, NULL, NULL, "file is larger than %u bytes", MAX_CONFIG_BYTES);
     if (e != 0)
         return conf_errorf(err, path, NULL, NULL, "cannot open: %s", strerror(e));
     int r = conf_load_string(path, text, len, out, err);

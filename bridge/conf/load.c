@@ -14,163 +14,27 @@
  * read; messages quote the text as written in the file, never the expansion, so a secret
  * in the environment cannot leak through an error message.
  */
-#include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/env.h"
 #include "conf/internal.h"
-#include "conf/schema.h"
+#include "conf/loader.h"
 #include "conf/value.h"
-#include "conf/yaml_tree.h"
-
-#define MAX_SECRET_FILE_BYTES (64u * 1024)
-
-struct loader {
-    const char *file;
-    struct conf_error *err;
-    struct bridge_config *cfg;
-    char path[512]; /* key path of the value being loaded, for messages */
-    size_t pathlen;
-};
-
-static void append(struct loader *l, const char *s, size_t n)
-{
-    if (n > sizeof(l->path) - 1 - l->pathlen)
-        n = sizeof(l->path) - 1 - l->pathlen;
-    memcpy(l->path + l->pathlen, s, n);
-    l->pathlen += n;
-    l->path[l->pathlen] = '\0';
-}
-
-static bool bare_key(const char *s, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i != len; ++i) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* Writes (s, len) as a double-quoted string with \" \\ and \xNN escapes, cut at max bytes. */
-static void quote(char *buf, size_t size, const char *s, size_t len, size_t max)
-{
-    size_t n = 0;
-    buf[n++] = '"';
-    for (size_t i = 0; i != len && n + 8 < size; ++i) {
-        unsigned char c = (unsigned char)s[i];
-        if (i == max) {
-            memcpy(buf + n, "...", 3);
-            n += 3;
-            break;
-        }
-        if (c == '"' || c == '\\') {
-            buf[n++] = '\\';
-            buf[n++] = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
-        } else {
-            buf[n++] = (char)c;
-        }
-    }
-    buf[n++] = '"';
-    buf[n] = '\0';
-}
-
-/* Appends a key to the path: `name`, or `"a.b"` when it is not a bare word. Returns the
- * previous length for pop(). */
-static size_t push_key(struct loader *l, const char *key, size_t len)
-{
-    size_t old = l->pathlen;
-    if (l->pathlen != 0)
-        append(l, ".", 1);
-    if (bare_key(key, len)) {
-        append(l, key, len);
-    } else {
-        char q[300];
-        quote(q, sizeof(q), key, len, 200);
-        append(l, q, strlen(q));
-    }
-    return old;
-}
-
-static size_t push_index(struct loader *l, size_t i)
-{
-    size_t old = l->pathlen;
-    char b[32];
-    int n = snprintf(b, sizeof(b), "[%zu]", i);
-    append(l, b, (size_t)n);
-    return old;
-}
-
-static void pop(struct loader *l, size_t old)
-{
-    l->pathlen = old;
-    l->path[old] = '\0';
-}
-
-__attribute__((format(printf, 3, 4))) static int fail(struct loader *l,
-                                                      const struct conf_pos *pos,
-                                                      const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return conf_errorf(l->err, l->file, pos, l->path, "%s", msg);
-}
-
-static int oom(struct loader *l)
-{
-    return conf_errorf(l->err, l->file, NULL, NULL, "out of memory");
-}
-
-/* The node's text as written, quoted for a message. */
-static const char *shown(const struct ynode *n, char *buf, size_t size)
-{
-    quote(buf, size, n->text, n->len, 80);
-    return buf;
-}
-
-/* Checks that n is a non-null scalar and expands it into *text (heap, caller frees).
- * Returns 1 (nothing stored) for a null value when s allows none, 0 on success, -1. */
-static int get_scalar(struct loader *l, const struct conf_schema *s, const struct ynode *n,
-                      const char *expected, char **text, size_t *len)
-{
-    char msg[256];
-    *text = NULL;
-    if (ynode_is_null(n)) {
-        if (s != NULL && (s->flags & CONF_F_NULLABLE))
-            return 1;
-        return fail(l, &n->pos, "expected %s, got null", expected);
-    }
-    if (n->kind != YNODE_SCALAR)
-        return fail(l, &n->pos, "expected %s, got %s", expected, ynode_kind_name(n));
-    if (conf_env_expand(n->text, n->len, text, len, msg, sizeof(msg)) != 0)
-        return fail(l, &n->pos, "%s", msg);
-    if ((s == NULL || !(s->flags & CONF_F_SECRET)) && memchr(*text, '\0', *len) != NULL) {
-        free(*text);
-        *text = NULL;
-        return fail(l, &n->pos, "must not contain a NUL byte");
-    }
-    return 0;
-}
 
 static void describe(const struct conf_schema *s, char *buf, size_t size)
 {
     static const char *const names[] = {
-        [CONF_T_STRING] = "a string",         [CONF_T_PATH] = "a path",
-        [CONF_T_ADDRESS] = "host:port",       [CONF_T_BROKERS] = "a broker list",
-        [CONF_T_UINT] = "an integer",         [CONF_T_INT] = "an integer",
-        [CONF_T_SIZE] = "a size in bytes",    [CONF_T_BOOL] = "true or false",
-        [CONF_T_TOPIC] = "a topic name",      [CONF_T_HEADER] = "a header name",
+        [CONF_T_STRING] = "a string",
+        [CONF_T_PATH] = "a path",
+        [CONF_T_ADDRESS] = "host:port",
+        [CONF_T_BROKERS] = "a broker list",
+        [CONF_T_UINT] = "an integer",
+        [CONF_T_INT] = "an integer",
+        [CONF_T_SIZE] = "a size in bytes",
+        [CONF_T_BOOL] = "true or false",
+        [CONF_T_TOPIC] = "a topic name",
+        [CONF_T_HEADER] = "a header name",
         [CONF_T_FIELD] = "a JSON pointer or header name",
     };
     if (s->type == CONF_T_ENUM) {
@@ -179,9 +43,9 @@ static void describe(const struct conf_schema *s, char *buf, size_t size)
             n += (size_t)snprintf(buf + n, size - n, "%s%s", v == s->values ? "" : ", ", v->name);
         return;
     }
-    snprintf(buf, size, "%s", s->type < sizeof(names) / sizeof(names[0]) && names[s->type] != NULL
-                                  ? names[s->type]
-                                  : "a value");
+    snprintf(buf, size, "%s",
+             s->type < sizeof(names) / sizeof(names[0]) && names[s->type] != NULL ? names[s->type]
+                                                                                  : "a value");
 }
 
 static int load_integer(struct loader *l, const struct conf_schema *s, const struct ynode *n,
@@ -223,24 +87,18 @@ static int load_integer(struct loader *l, const struct conf_schema *s, const str
     if (i != len)
         goto bad;
     if (over || v > (unsigned long long)LLONG_MAX)
-        return fail(l, &n->pos, "%s is out of range (%lld..%lld)", shown(n, q, sizeof(q)), s->min,
-                    s->max);
+        return loader_fail(l, &n->pos, "%s is out of range (%lld..%lld)",
+                           loader_shown(n, q, sizeof(q)), s->min, s->max);
     long long sv = neg ? -(long long)v : (long long)v;
     if (sv < s->min || sv > s->max)
-        return fail(l, &n->pos, "%lld is out of range (%lld..%lld)", sv, s->min, s->max);
+        return loader_fail(l, &n->pos, "%lld is out of range (%lld..%lld)", sv, s->min, s->max);
     *out = sv;
     return 0;
 bad:
-    return fail(l, &n->pos, "expected %s, got %s",
-                s->type == CONF_T_SIZE ? "a size in bytes (optionally with KiB, MiB or GiB)"
-                                       : "an integer",
-                shown(n, q, sizeof(q)));
-}
-
-static void set_str(char **field, char *value)
-{
-    free(*field);
-    *field = value;
+    return loader_fail(l, &n->pos, "expected %s, got %s",
+                       s->type == CONF_T_SIZE ? "a size in bytes (optionally with KiB, MiB or GiB)"
+                                              : "an integer",
+                       loader_shown(n, q, sizeof(q)));
 }
 
 static void lowercase(char *s)
@@ -264,31 +122,31 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
             why = "must not be empty";
             break;
         }
-        set_str(field, t);
+        loader_set_str(field, t);
         return 0;
     case CONF_T_PATH:
         what = "path";
         if ((why = conf_check_path(t, len)) == NULL) {
-            set_str(field, t);
+            loader_set_str(field, t);
             return 0;
         }
         break;
     case CONF_T_ADDRESS:
         what = "address";
         if ((why = conf_check_hostport(t, len)) == NULL) {
-            set_str(field, t);
+            loader_set_str(field, t);
             return 0;
         }
         break;
     case CONF_T_TOPIC:
         if (len == 0 && (s->flags & CONF_F_NULLABLE)) {
             free(t);
-            set_str(field, NULL);
+            loader_set_str(field, NULL);
             return 0;
         }
         what = "topic name";
         if ((why = conf_check_topic(t, len)) == NULL) {
-            set_str(field, t);
+            loader_set_str(field, t);
             return 0;
         }
         break;
@@ -296,7 +154,7 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
         what = "header name";
         if ((why = conf_check_header_name(t, len)) == NULL) {
             lowercase(t);
-            set_str(field, t);
+            loader_set_str(field, t);
             return 0;
         }
         break;
@@ -304,7 +162,7 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
         struct conf_field *f = field;
         if (len == 0 && (s->flags & CONF_F_NULLABLE)) {
             free(t);
-            set_str(&f->value, NULL);
+            loader_set_str(&f->value, NULL);
             f->from = FIELD_ABSENT;
             f->pos = n->pos;
             return 0;
@@ -320,7 +178,7 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
             break;
         if (!pointer)
             lowercase(t);
-        set_str(&f->value, t);
+        loader_set_str(&f->value, t);
         f->from = pointer ? FIELD_POINTER : FIELD_HEADER;
         f->pos = n->pos;
         return 0;
@@ -347,7 +205,8 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
             return 0;
         }
         free(t);
-        return fail(l, &n->pos, "expected true or false, got %s", shown(n, q, sizeof(q)));
+        return loader_fail(l, &n->pos, "expected true or false, got %s",
+                           loader_shown(n, q, sizeof(q)));
     case CONF_T_ENUM:
         for (const struct conf_enum_value *e = s->values; e->name != NULL; ++e)
             if (strcmp(e->name, t) == 0) {
@@ -357,16 +216,17 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
             }
         free(t);
         describe(s, expected, sizeof(expected));
-        return fail(l, &n->pos, "unknown value %s (expected %s)", shown(n, q, sizeof(q)),
-                    expected);
+        return loader_fail(l, &n->pos, "unknown value %s (expected %s)",
+                           loader_shown(n, q, sizeof(q)), expected);
     default:
         free(t);
-        return fail(l, &n->pos, "internal error: type %d is not a scalar", (int)s->type);
+        return loader_fail(l, &n->pos, "internal error: type %d is not a scalar", (int)s->type);
     }
     free(t);
     if (what != NULL)
-        return fail(l, &n->pos, "invalid %s %s: %s", what, shown(n, q, sizeof(q)), why);
-    return fail(l, &n->pos, "%s", why);
+        return loader_fail(l, &n->pos, "invalid %s %s: %s", what, loader_shown(n, q, sizeof(q)),
+                           why);
+    return loader_fail(l, &n->pos, "%s", why);
 }
 
 static int load_scalar(struct loader *l, const struct conf_schema *s, const struct ynode *n,
@@ -375,301 +235,21 @@ static int load_scalar(struct loader *l, const struct conf_schema *s, const stru
     char expected[256], *t;
     size_t len;
     describe(s, expected, sizeof(expected));
-    int r = get_scalar(l, s, n, expected, &t, &len);
+    int r = loader_get_scalar(l, s, n, expected, &t, &len);
     if (r < 0)
         return -1;
     if (r == 1) { /* null: "none" */
         if (s->type == CONF_T_FIELD) {
             struct conf_field *f = field;
-            set_str(&f->value, NULL);
+            loader_set_str(&f->value, NULL);
             f->from = FIELD_ABSENT;
             f->pos = n->pos;
         } else {
-            set_str(field, NULL);
+            loader_set_str(field, NULL);
         }
         return 0;
     }
     return store_scalar(l, s, n, t, len, field);
-}
-
-/* kafka.brokers: "embedded", "h:p,h:p" or a list of "h:p"; stored as "h:p,h:p". */
-static int load_brokers(struct loader *l, const struct conf_schema *s, const struct ynode *n)
-{
-    char q[128], *joined = NULL, *t;
-    size_t jlen = 0, len;
-    const struct ynode *const *items = (const struct ynode *const *)&n;
-    size_t nitems = 1;
-
-    if (n->kind == YNODE_SEQ) {
-        items = (const struct ynode *const *)n->items;
-        nitems = n->nitems;
-        if (nitems == 0)
-            return fail(l, &n->pos, "expected at least one broker");
-    }
-    for (size_t i = 0; i != nitems; ++i) {
-        const struct ynode *item = items[i];
-        if (get_scalar(l, s, item, "a broker list", &t, &len) != 0)
-            goto fail;
-        if (n->kind == YNODE_SCALAR && strcmp(t, "embedded") == 0) {
-            joined = t;
-            break;
-        }
-        for (char *p = t, *end; p != NULL; p = end) {
-            end = strchr(p, ',');
-            if (end != NULL)
-                *end++ = '\0';
-            p += strspn(p, " \t");
-            size_t plen = strlen(p);
-            while (plen != 0 && (p[plen - 1] == ' ' || p[plen - 1] == '\t'))
-                --plen;
-            const char *why = conf_check_hostport(p, plen);
-            if (why != NULL) {
-                quote(q, sizeof(q), p, plen, 80);
-                free(t);
-                fail(l, &item->pos, "invalid broker address %s: %s (expected embedded or "
-                                    "host:port[,host:port...])",
-                     q, why);
-                goto fail;
-            }
-            char *grown = realloc(joined, jlen + plen + 2);
-            if (grown == NULL) {
-                free(t);
-                oom(l);
-                goto fail;
-            }
-            joined = grown;
-            if (jlen != 0)
-                joined[jlen++] = ',';
-            memcpy(joined + jlen, p, plen);
-            jlen += plen;
-            joined[jlen] = '\0';
-        }
-        free(t);
-    }
-    set_str(&l->cfg->kafka.brokers, joined);
-    l->cfg->kafka.brokers_pos = n->pos;
-    return 0;
-fail:
-    free(joined);
-    return -1;
-}
-
-static int load_topic(struct loader *l, const struct ynode *n, char **out)
-{
-    char q[128], *t;
-    size_t len;
-    if (get_scalar(l, NULL, n, "a topic name", &t, &len) != 0)
-        return -1;
-    const char *why = conf_check_topic(t, len);
-    if (why != NULL) {
-        free(t);
-        return fail(l, &n->pos, "invalid topic name %s: %s", shown(n, q, sizeof(q)), why);
-    }
-    *out = t;
-    return 0;
-}
-
-static int load_routes(struct loader *l, const struct ynode *n, struct conf_route **out,
-                       size_t *count)
-{
-    if (ynode_is_null(n) || (n->kind == YNODE_MAP && n->npairs == 0))
-        return fail(l, &n->pos, "at least one route is required");
-    if (n->kind != YNODE_MAP)
-        return fail(l, &n->pos, "expected a mapping of event type patterns to topics, got %s",
-                    ynode_kind_name(n));
-    if ((*out = calloc(n->npairs, sizeof(**out))) == NULL)
-        return oom(l);
-    *count = n->npairs;
-    for (size_t i = 0; i != n->npairs; ++i) {
-        const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
-        struct conf_route *r = &(*out)[i];
-        size_t old = push_key(l, k->text, k->len);
-        if (k->len == 0 || memchr(k->text, '\0', k->len) != NULL)
-            return fail(l, &k->pos, "a route pattern must be a non-empty string");
-        if ((r->pattern = strdup(k->text)) == NULL)
-            return oom(l);
-        r->pos = k->pos;
-        if (ynode_is_null(v) || (v->kind == YNODE_SEQ && v->nitems == 0))
-            return fail(l, &k->pos, "route has no topic");
-        if (v->kind == YNODE_MAP)
-            return fail(l, &v->pos, "expected a topic or a list of topics, got a mapping");
-        size_t ntopics = v->kind == YNODE_SEQ ? v->nitems : 1;
-        if ((r->topics = calloc(ntopics, sizeof(*r->topics))) == NULL)
-            return oom(l);
-        r->ntopics = ntopics;
-        if (v->kind == YNODE_SCALAR) {
-            if (load_topic(l, v, &r->topics[0]) != 0)
-                return -1;
-        } else {
-            for (size_t j = 0; j != ntopics; ++j) {
-                size_t o = push_index(l, j);
-                if (load_topic(l, v->items[j], &r->topics[j]) != 0)
-                    return -1;
-                pop(l, o);
-            }
-        }
-        pop(l, old);
-    }
-    return 0;
-}
-
-/* Checks n is a list (null: empty) and allocates room for its items after *count existing
- * ones, zeroed. Returns the number of items, or -1. */
-static long prepare_list(struct loader *l, const struct ynode *n, const char *what, void **arr,
-                         size_t count, size_t elem)
-{
-    if (ynode_is_null(n))
-        return 0;
-    if (n->kind != YNODE_SEQ)
-        return fail(l, &n->pos, "expected a list of %s, got %s", what, ynode_kind_name(n));
-    if (n->nitems == 0)
-        return 0;
-    char *p = realloc(*arr, (count + n->nitems) * elem);
-    if (p == NULL)
-        return oom(l);
-    memset(p + count * elem, 0, n->nitems * elem);
-    *arr = p;
-    return (long)n->nitems;
-}
-
-static int load_pointers(struct loader *l, const struct ynode *n, char ***out, size_t *count)
-{
-    char q[128], *t;
-    size_t len;
-    long nitems = prepare_list(l, n, "JSON pointers", (void **)out, *count, sizeof(**out));
-    for (long i = 0; i < nitems; ++i) {
-        const struct ynode *item = n->items[i];
-        size_t old = push_index(l, (size_t)i);
-        if (get_scalar(l, NULL, item, "a JSON pointer", &t, &len) != 0)
-            return -1;
-        const char *why = conf_check_json_pointer(t, len);
-        if (why != NULL) {
-            free(t);
-            return fail(l, &item->pos, "invalid JSON pointer %s: %s", shown(item, q, sizeof(q)),
-                        why);
-        }
-        (*out)[(*count)++] = t;
-        pop(l, old);
-    }
-    return nitems < 0 ? -1 : 0;
-}
-
-static int load_cidrs(struct loader *l, const struct ynode *n, struct conf_cidr **out,
-                      size_t *count)
-{
-    char q[128], *t;
-    size_t len;
-    long nitems = prepare_list(l, n, "networks", (void **)out, *count, sizeof(**out));
-    for (long i = 0; i < nitems; ++i) {
-        const struct ynode *item = n->items[i];
-        size_t old = push_index(l, (size_t)i);
-        if (get_scalar(l, NULL, item, "a network", &t, &len) != 0)
-            return -1;
-        struct conf_cidr *c = &(*out)[*count];
-        const char *why = conf_parse_cidr(t, len, c);
-        if (why != NULL) {
-            free(t);
-            return fail(l, &item->pos, "invalid network %s: %s", shown(item, q, sizeof(q)), why);
-        }
-        c->text = t;
-        ++*count;
-        pop(l, old);
-    }
-    return nitems < 0 ? -1 : 0;
-}
-
-static int read_secret_file(struct loader *l, const struct ynode *item, char *path,
-                            struct conf_secret *sec)
-{
-    char *data;
-    size_t len;
-    int e = conf_read_file(path, MAX_SECRET_FILE_BYTES, &data, &len);
-    if (e == EFBIG)
-        return fail(l, &item->pos, "secret file %s is larger than %u bytes", path,
-                    MAX_SECRET_FILE_BYTES);
-    if (e != 0)
-        return fail(l, &item->pos, "cannot read secret file %s: %s", path, strerror(e));
-    if (len != 0 && data[len - 1] == '\n')
-        data[--len] = '\0';
-    if (len != 0 && data[len - 1] == '\r')
-        data[--len] = '\0';
-    if (len == 0) {
-        free(data);
-        return fail(l, &item->pos, "secret file %s is empty", path);
-    }
-    sec->value = data;
-    sec->len = len;
-    return 0;
-}
-
-/* secrets / secret_files: appends to the verify block's secret list. */
-static int load_secrets(struct loader *l, const struct conf_schema *s, const struct ynode *n,
-                        struct conf_secret **out, size_t *count)
-{
-    bool files = s->type == CONF_T_SECRET_FILES;
-    char *t;
-    size_t len;
-    long nitems = prepare_list(l, n, files ? "file paths" : "strings", (void **)out, *count,
-                               sizeof(**out));
-    for (long i = 0; i < nitems; ++i) {
-        const struct ynode *item = n->items[i];
-        struct conf_secret *sec = &(*out)[*count];
-        size_t old = push_index(l, (size_t)i);
-        if (get_scalar(l, s, item, files ? "a file path" : "a string", &t, &len) != 0)
-            return -1;
-        sec->pos = item->pos;
-        if (!files) {
-            if (len == 0) {
-                free(t);
-                return fail(l, &item->pos, "secret is empty");
-            }
-            sec->value = t;
-            sec->len = len;
-        } else {
-            if (len == 0 || memchr(t, '\0', len) != NULL) {
-                free(t);
-                return fail(l, &item->pos, "expected a file path");
-            }
-            if (read_secret_file(l, item, t, sec) != 0) {
-                free(t);
-                return -1;
-            }
-            sec->file = t;
-        }
-        ++*count;
-        pop(l, old);
-    }
-    return nitems < 0 ? -1 : 0;
-}
-
-static int load_props(struct loader *l, const struct ynode *n, struct conf_kv **out,
-                      size_t *count)
-{
-    if (ynode_is_null(n))
-        return 0;
-    if (n->kind != YNODE_MAP)
-        return fail(l, &n->pos, "expected a mapping of librdkafka property names to values, got %s",
-                    ynode_kind_name(n));
-    if (n->npairs == 0)
-        return 0;
-    if ((*out = calloc(n->npairs, sizeof(**out))) == NULL)
-        return oom(l);
-    for (size_t i = 0; i != n->npairs; ++i) {
-        const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
-        struct conf_kv *kv = &(*out)[*count];
-        size_t old = push_key(l, k->text, k->len);
-        if (k->len == 0 || memchr(k->text, '\0', k->len) != NULL)
-            return fail(l, &k->pos, "a property name must be a non-empty string");
-        size_t vlen;
-        if (get_scalar(l, NULL, v, "a value", &kv->value, &vlen) != 0)
-            return -1;
-        ++*count;
-        kv->pos = k->pos;
-        if ((kv->key = strdup(k->text)) == NULL)
-            return oom(l);
-        pop(l, old);
-    }
-    return 0;
 }
 
 static int load_section(struct loader *l, const char *spath, const struct ynode *n,
@@ -688,18 +268,18 @@ static int load_value(struct loader *l, const struct conf_schema *s, const struc
     case CONF_T_SOURCES:
         return load_sources(l, n);
     case CONF_T_BROKERS:
-        return load_brokers(l, s, n);
+        return loader_brokers(l, s, n);
     case CONF_T_ROUTES:
-        return load_routes(l, n, field, count);
+        return loader_routes(l, n, field, count);
     case CONF_T_POINTERS:
-        return load_pointers(l, n, field, count);
+        return loader_pointers(l, n, field, count);
     case CONF_T_CIDRS:
-        return load_cidrs(l, n, field, count);
+        return loader_cidrs(l, n, field, count);
     case CONF_T_SECRETS:
     case CONF_T_SECRET_FILES:
-        return load_secrets(l, s, n, field, count);
+        return loader_secrets(l, s, n, field, count);
     case CONF_T_PROPS:
-        return load_props(l, n, field, count);
+        return loader_props(l, n, field, count);
     default:
         return load_scalar(l, s, n, field);
     }
@@ -711,25 +291,25 @@ static int load_section(struct loader *l, const char *spath, const struct ynode 
                         const struct conf_pos *keypos, void *base)
 {
     if (n != NULL && !ynode_is_null(n) && n->kind != YNODE_MAP)
-        return fail(l, &n->pos, "expected a mapping, got %s", ynode_kind_name(n));
+        return loader_fail(l, &n->pos, "expected a mapping, got %s", ynode_kind_name(n));
     for (size_t i = 0; n != NULL && i < n->npairs; ++i) {
         const struct ynode *k = n->pairs[i].key;
         const struct conf_schema *s = conf_schema_child(spath, k->text, k->len);
-        size_t old = push_key(l, k->text, k->len);
+        size_t old = loader_push_key(l, k->text, k->len);
         if (s == NULL)
-            return fail(l, &k->pos, "unknown key");
+            return loader_fail(l, &k->pos, "unknown key");
         if (load_value(l, s, n->pairs[i].value, &k->pos, base) != 0)
             return -1;
-        pop(l, old);
+        loader_pop(l, old);
     }
     for (size_t i = 0; i != conf_schema_len; ++i) {
         const struct conf_schema *s = &conf_schema[i];
         const char *key = conf_schema_key(s);
         if (!conf_schema_is_child(s, spath) || ynode_find(n, key) != NULL)
             continue;
-        size_t old = push_key(l, key, strlen(key));
+        size_t old = loader_push_key(l, key, strlen(key));
         if (s->flags & CONF_F_REQUIRED)
-            return fail(l, keypos, "required key is missing");
+            return loader_fail(l, keypos, "required key is missing");
         if (s->type == CONF_T_SECTION) {
             if (load_section(l, s->path, NULL, keypos, base) != 0)
                 return -1;
@@ -739,7 +319,7 @@ static int load_section(struct loader *l, const char *spath, const struct ynode 
             if (load_scalar(l, s, &d, (char *)base + s->offset) != 0)
                 return -1;
         }
-        pop(l, old);
+        loader_pop(l, old);
     }
     return 0;
 }
@@ -749,7 +329,7 @@ static bool source_name_ok(const char *s, size_t len)
     if (len == 0)
         return false;
     for (size_t i = 0; i != len; ++i)
-        if (!bare_key(s + i, 1) && s[i] != '.')
+        if (!loader_bare_key(s + i, 1) && s[i] != '.')
             return false;
     return true;
 }
@@ -772,7 +352,7 @@ static int finish_verify(struct loader *l, struct conf_source *src, const struct
     const struct ynode *vn = vp->value;
     struct conf_verify *v = &src->verify;
     const char *scheme = conf_enum_name(conf_scheme_values, (int)v->scheme);
-    size_t old = push_key(l, "verify", 6);
+    size_t old = loader_push_key(l, "verify", 6);
 
     v->pos = vp->key->pos;
     order_secrets(v);
@@ -782,36 +362,36 @@ static int finish_verify(struct loader *l, struct conf_source *src, const struct
             continue;
         const struct ynode_pair *p = ynode_find(vn, conf_schema_key(s));
         if (p != NULL) {
-            push_key(l, p->key->text, p->key->len);
-            return fail(l, &p->key->pos, "applies only to scheme hmac (this scheme is %s)",
-                        scheme);
+            loader_push_key(l, p->key->text, p->key->len);
+            return loader_fail(l, &p->key->pos, "applies only to scheme hmac (this scheme is %s)",
+                               scheme);
         }
     }
     if (v->scheme == VERIFY_SCHEME_NONE) {
         const struct ynode_pair *p = ynode_find(vn, "scheme");
         if (!v->insecure) {
-            push_key(l, "scheme", 6);
-            return fail(l, &p->value->pos,
-                        "scheme none accepts unauthenticated requests and requires "
-                        "insecure: true");
+            loader_push_key(l, "scheme", 6);
+            return loader_fail(l, &p->value->pos,
+                               "scheme none accepts unauthenticated requests and requires "
+                               "insecure: true");
         }
         if (v->nsecrets != 0) {
             p = ynode_find(vn, "secrets");
             if (p == NULL || ynode_is_null(p->value) || p->value->nitems == 0)
                 p = ynode_find(vn, "secret_files");
-            push_key(l, p->key->text, p->key->len);
-            return fail(l, &p->key->pos, "scheme none takes no secrets");
+            loader_push_key(l, p->key->text, p->key->len);
+            return loader_fail(l, &p->key->pos, "scheme none takes no secrets");
         }
     } else {
         if (v->nsecrets == 0)
-            return fail(l, &v->pos,
-                        "scheme %s requires at least one secret (secrets or secret_files)",
-                        scheme);
+            return loader_fail(l, &v->pos,
+                               "scheme %s requires at least one secret (secrets or secret_files)",
+                               scheme);
         if ((v->scheme == VERIFY_SCHEME_SHARED_SECRET || v->scheme == VERIFY_SCHEME_HMAC) &&
             v->header == NULL)
-            return fail(l, &v->pos, "scheme %s requires header", scheme);
+            return loader_fail(l, &v->pos, "scheme %s requires header", scheme);
     }
-    pop(l, old);
+    loader_pop(l, old);
     return 0;
 }
 
@@ -821,37 +401,37 @@ static int load_sources(struct loader *l, const struct ynode *n)
     char q[128];
 
     if (ynode_is_null(n) || (n->kind == YNODE_MAP && n->npairs == 0))
-        return fail(l, &n->pos, "at least one source is required");
+        return loader_fail(l, &n->pos, "at least one source is required");
     if (n->kind != YNODE_MAP)
-        return fail(l, &n->pos, "expected a mapping of source names to sources, got %s",
-                    ynode_kind_name(n));
+        return loader_fail(l, &n->pos, "expected a mapping of source names to sources, got %s",
+                           ynode_kind_name(n));
     if ((cfg->sources = calloc(n->npairs, sizeof(*cfg->sources))) == NULL)
-        return oom(l);
+        return loader_oom(l);
     cfg->nsources = n->npairs;
     for (size_t i = 0; i != n->npairs; ++i) {
         const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
         struct conf_source *src = &cfg->sources[i];
-        size_t old = push_key(l, k->text, k->len);
+        size_t old = loader_push_key(l, k->text, k->len);
         if (!source_name_ok(k->text, k->len))
-            return fail(l, &k->pos, "invalid source name (use only a-z A-Z 0-9 . _ -)");
+            return loader_fail(l, &k->pos, "invalid source name (use only a-z A-Z 0-9 . _ -)");
         if ((src->name = strdup(k->text)) == NULL)
-            return oom(l);
+            return loader_oom(l);
         src->pos = k->pos;
         if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0)
             return -1;
         if (src->ce_source == NULL &&
             asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {
             src->ce_source = NULL;
-            return oom(l);
+            return loader_oom(l);
         }
         for (size_t j = 0; j != i; ++j)
             if (strcmp(cfg->sources[j].path, src->path) == 0) {
                 const struct ynode *p = ynode_find(v, "path")->value;
-                push_key(l, "path", 4);
-                return fail(l, &p->pos, "path %s is already used by source %s",
-                            shown(p, q, sizeof(q)), cfg->sources[j].name);
+                loader_push_key(l, "path", 4);
+                return loader_fail(l, &p->pos, "path %s is already used by source %s",
+                                   loader_shown(p, q, sizeof(q)), cfg->sources[j].name);
             }
-        pop(l, old);
+        loader_pop(l, old);
     }
     return 0;
 }
@@ -863,8 +443,8 @@ static int finish_root(struct loader *l, const struct ynode *root)
 
     if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
         const struct ynode_pair *p = ynode_find(root, "tls");
-        push_key(l, "tls", 3);
-        return fail(l, &p->key->pos, "cert_file and key_file must be given together");
+        loader_push_key(l, "tls", 3);
+        return loader_fail(l, &p->key->pos, "cert_file and key_file must be given together");
     }
     const struct ynode *kn = ynode_find(root, "kafka")->value;
     if (strcmp(cfg->kafka.brokers, "embedded") == 0) {
@@ -872,10 +452,10 @@ static int finish_root(struct loader *l, const struct ynode *root)
         if (p == NULL)
             cfg->kafka.topic_replication = 1;
         else if (cfg->kafka.topic_replication > cfg->kafka.embedded_brokers) {
-            push_key(l, "kafka", 5);
-            push_key(l, "topic_replication", 17);
-            return fail(l, &p->value->pos, "%u exceeds kafka.embedded_brokers (%u)",
-                        cfg->kafka.topic_replication, cfg->kafka.embedded_brokers);
+            loader_push_key(l, "kafka", 5);
+            loader_push_key(l, "topic_replication", 17);
+            return loader_fail(l, &p->value->pos, "%u exceeds kafka.embedded_brokers (%u)",
+                               cfg->kafka.topic_replication, cfg->kafka.embedded_brokers);
         }
     }
     const struct ynode *sn = ynode_find(root, "sources")->value;
@@ -884,7 +464,7 @@ static int finish_root(struct loader *l, const struct ynode *root)
         if (cfg->dead_letter_topic != NULL &&
             ynode_find(sn->pairs[i].value, "dead_letter_topic") == NULL &&
             (src->dead_letter_topic = strdup(cfg->dead_letter_topic)) == NULL)
-            return oom(l);
+            return loader_oom(l);
     }
     return 0;
 }
@@ -896,22 +476,22 @@ static int check_duplicates(struct loader *l, const struct ynode *n)
         return 0;
     for (size_t i = 0; i != n->npairs; ++i) {
         const struct ynode *k = n->pairs[i].key;
-        size_t old = push_key(l, k->text, k->len);
+        size_t old = loader_push_key(l, k->text, k->len);
         for (size_t j = 0; j != i; ++j) {
             const struct ynode *prev = n->pairs[j].key;
             if (prev->len == k->len && memcmp(prev->text, k->text, k->len) == 0)
-                return fail(l, &k->pos, "duplicate key (first at %u:%u)", prev->pos.line,
-                            prev->pos.col);
+                return loader_fail(l, &k->pos, "duplicate key (first at %u:%u)", prev->pos.line,
+                                   prev->pos.col);
         }
         if (check_duplicates(l, n->pairs[i].value) != 0)
             return -1;
-        pop(l, old);
+        loader_pop(l, old);
     }
     for (size_t i = 0; i != n->nitems; ++i) {
-        size_t old = push_index(l, i);
+        size_t old = loader_push_index(l, i);
         if (check_duplicates(l, n->items[i]) != 0)
             return -1;
-        pop(l, old);
+        loader_pop(l, old);
     }
     return 0;
 }
@@ -925,11 +505,11 @@ int conf_from_tree(const char *file, const struct ynode *root, struct bridge_con
     *out = NULL;
     if ((l.cfg = calloc(1, sizeof(*l.cfg))) == NULL || (l.cfg->file = strdup(file)) == NULL) {
         free(l.cfg);
-        return oom(&l);
+        return loader_oom(&l);
     }
     if (root != NULL && !ynode_is_null(root) && root->kind != YNODE_MAP)
-        r = fail(&l, &root->pos, "the top level must be a mapping of settings, got %s",
-                 ynode_kind_name(root));
+        r = loader_fail(&l, &root->pos, "the top level must be a mapping of settings, got %s",
+                        ynode_kind_name(root));
     else if (check_duplicates(&l, root) != 0 || load_section(&l, "", root, NULL, l.cfg) != 0)
         r = -1;
     else

@@ -206,8 +206,8 @@ void conf_print(const struct bridge_config *cfg, FILE *out)
     fprintf(out, "config: %s\n", cfg->file);
     for (size_t i = 0; i != conf_schema_len; ++i) {
         const struct conf_schema *s = &conf_schema[i];
-        if (conf_schema_in_source(s) || s->type == CONF_T_SECTION ||
-            s->type == CONF_T_SOURCES || (s->flags & CONF_F_QUIET))
+        if (conf_schema_in_source(s) || s->type == CONF_T_SECTION || s->type == CONF_T_SOURCES ||
+            (s->flags & CONF_F_QUIET))
             continue;
         print_row(s, cfg, out);
     }

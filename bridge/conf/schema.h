@@ -46,7 +46,7 @@ struct conf_enum_value {
 };
 
 struct conf_schema {
-    const char *path;    /* "kafka.brokers"; "sources.*.verify.scheme" inside a source */
+    const char *path; /* "kafka.brokers"; "sources.*.verify.scheme" inside a source */
     enum conf_type type;
     unsigned flags;      /* CONF_F_* */
     size_t offset;       /* into struct bridge_config, or struct conf_source under "sources.*." */
@@ -55,7 +55,7 @@ struct conf_schema {
     const char *def_doc; /* the default as documented when it is computed; NULL = def */
     long long min, max;  /* integer bounds */
     const struct conf_enum_value *values; /* CONF_T_ENUM, NULL name ends the list */
-    const char *zero_note; /* CONF_T_UINT: what 0 means, shown by conf_print */
+    const char *zero_note;                /* CONF_T_UINT: what 0 means, shown by conf_print */
     const char *doc;
 };
 

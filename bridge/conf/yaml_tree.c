@@ -162,8 +162,7 @@ static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct yno
 
     if (depth > MAX_DEPTH) {
         yaml_event_delete(ev);
-        return conf_errorf(b->err, b->file, &pos, NULL, "nesting deeper than %d levels",
-                           MAX_DEPTH);
+        return conf_errorf(b->err, b->file, &pos, NULL, "nesting deeper than %d levels", MAX_DEPTH);
     }
     switch (ev->type) {
     case YAML_SCALAR_EVENT:

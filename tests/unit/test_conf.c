@@ -139,8 +139,8 @@ static void test_full(void)
     CHECK(cfg->ntrusted_proxies == 3);
     if (cfg->ntrusted_proxies == 3) {
         static const unsigned char v4[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10};
-        static const unsigned char host[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-                                               192, 0, 2, 7};
+        static const unsigned char host[16] = {0, 0, 0,    0,    0,   0, 0, 0,
+                                               0, 0, 0xff, 0xff, 192, 0, 2, 7};
         static const unsigned char v6[16] = {0xfd};
         CHECK(memcmp(cfg->trusted_proxies[0].addr, v4, 16) == 0);
         CHECK(cfg->trusted_proxies[0].prefix == 104);
@@ -334,7 +334,7 @@ static void test_env(void)
     struct bridge_config *cfg = load(tmpl);
     CHECK(cfg != NULL);
     if (cfg != NULL) {
-        CHECK_STR(cfg->kafka.brokers, "embedded");         /* default */
+        CHECK_STR(cfg->kafka.brokers, "embedded");             /* default */
         CHECK_STR(cfg->kafka.props[0].value, "a$b-bridge-$x"); /* $$ and a lone $ */
         CHECK_STR(cfg->sources[0].path, "/webhooks/mono");
         CHECK_STR(cfg->sources[0].verify.secrets[0].value, "from-env");
@@ -426,7 +426,8 @@ static void test_errors(void)
               "bad.yaml:1:18: trusted_proxies: expected a list of networks, got a string");
     CHECK_ERR(edit(9, "      secrets: [{a: b}]\n"),
               "bad.yaml:9:17: sources.mono.verify.secrets[0]: expected a string, got a mapping");
-    CHECK_ERR("- a\n- b\n", "bad.yaml:1:1: the top level must be a mapping of settings, got a list");
+    CHECK_ERR("- a\n- b\n",
+              "bad.yaml:1:1: the top level must be a mapping of settings, got a list");
 
     /* out of range */
     CHECK_ERR("threads: 257\n", "bad.yaml:1:10: threads: 257 is out of range (0..256)");

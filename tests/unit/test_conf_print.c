@@ -244,8 +244,9 @@ static void test_reference(void)
     char *committed = read_all(path);
     CHECK(committed != NULL && strcmp(committed, ref) == 0);
     if (committed == NULL || strcmp(committed, ref) != 0)
-        fprintf(stderr, "%s is stale; regenerate it with BRIDGE_UPDATE_REFERENCE=1 "
-                        "BRIDGE_SOURCE_DIR=%s tests/test_conf_print\n",
+        fprintf(stderr,
+                "%s is stale; regenerate it with BRIDGE_UPDATE_REFERENCE=1 "
+                "BRIDGE_SOURCE_DIR=%s tests/test_conf_print\n",
                 path, src);
     free(committed);
     free(ref);
