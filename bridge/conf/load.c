@@ -114,7 +114,7 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
 {
     char q[128], expected[256];
     const char *why = NULL, *what = NULL;
-    long long v;
+    long long v = 0;
 
     switch (s->type) {
     case CONF_T_STRING:
