@@ -196,6 +196,7 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         .threads = cfg->threads != 0 ? cfg->threads : cpu_count(),
         .max_body_bytes = cfg->max_body_bytes,
         .max_inflight = cfg->max_inflight,
+        .max_connections = cfg->max_connections,
         .idle_timeout_ms = cfg->idle_timeout_ms,
         .tls_cert_file = cfg->tls_cert_file,
         .tls_key_file = cfg->tls_key_file,

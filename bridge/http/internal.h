@@ -47,8 +47,11 @@ struct http_server {
     struct loop admin;
     atomic_uint inflight;
     atomic_uint pending_records;
-    atomic_bool draining;
-    struct metric *inflight_gauge;
+    atomic_bool draining; /* readiness false; requests still served */
+    atomic_bool closing;  /* listeners closed: requests on open connections get 503 */
+    atomic_uint connections;
+    atomic_ullong next_request_id;
+    struct metric *connections_rejected;
 };
 
 /* A control message to a loop. */

@@ -70,15 +70,35 @@ static int bind_listener(const char *addr, const char *what, int *port_out, stru
     return fd;
 }
 
+static void on_connection_closed(void *data)
+{
+    struct http_server *srv = data;
+    atomic_fetch_sub(&srv->connections, 1);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err != NULL)
         return;
     struct loop *loop = listener->data;
+    struct http_server *srv = loop->srv;
     h2o_socket_t *sock;
     /* accept a batch per wakeup; the socket is non-blocking */
-    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; ++i)
+    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; ++i) {
+        if (loop->index < srv->nloops &&
+            atomic_fetch_add(&srv->connections, 1) >= srv->opts.max_connections) {
+            /* over the limit: close at once rather than let the backlog grow unseen */
+            atomic_fetch_sub(&srv->connections, 1);
+            metric_add(srv->connections_rejected, 1);
+            h2o_socket_close(sock);
+            continue;
+        }
+        if (loop->index < srv->nloops) {
+            sock->on_close.cb = on_connection_closed;
+            sock->on_close.data = srv;
+        }
         h2o_accept(&loop->accept_ctx, sock);
+    }
 }
 
 static void close_listener(struct loop *loop)
@@ -193,6 +213,14 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     atomic_init(&srv->inflight, 0);
     atomic_init(&srv->pending_records, 0);
     atomic_init(&srv->draining, false);
+    atomic_init(&srv->closing, false);
+    atomic_init(&srv->connections, 0);
+    atomic_init(&srv->next_request_id, 1);
+    srv->connections_rejected = metrics_series(
+        metrics_family("http_connections_rejected_total",
+                       "Connections closed at once because max_connections was reached.",
+                       METRIC_COUNTER, NULL, NULL, 0),
+        NULL);
 
     h2o_config_init(&srv->globalconf);
     srv->globalconf.max_request_entity_size = opts->max_body_bytes;
@@ -261,6 +289,7 @@ void http_server_set_draining(struct http_server *srv)
 
 void http_server_close_listeners(struct http_server *srv)
 {
+    atomic_store(&srv->closing, true);
     for (unsigned i = 0; i != srv->nloops; ++i)
         send_control(&srv->loops[i], CONTROL_CLOSE_LISTENER, NULL);
 }
@@ -273,6 +302,11 @@ unsigned http_server_inflight(const struct http_server *srv)
 unsigned http_server_pending_records(const struct http_server *srv)
 {
     return atomic_load(&((struct http_server *)srv)->pending_records);
+}
+
+unsigned http_server_connections(const struct http_server *srv)
+{
+    return atomic_load(&((struct http_server *)srv)->connections);
 }
 
 int http_server_port(const struct http_server *srv)

@@ -30,6 +30,7 @@ struct http_options {
     unsigned threads;         /* >= 1 */
     size_t max_body_bytes;
     unsigned max_inflight;
+    unsigned max_connections; /* beyond it new connections are closed at once */
     unsigned idle_timeout_ms;
     const char *tls_cert_file; /* both NULL = plain HTTP (h2c for HTTP/2) */
     const char *tls_key_file;
@@ -53,11 +54,15 @@ void http_server_swap_runtime(struct http_server *srv, struct runtime *rt);
 /* Readiness: /readyz answers 503 once this is set false (draining). Any thread. */
 void http_server_set_draining(struct http_server *srv);
 
-/* Stops accepting on the ingest listener (existing connections go on). Any thread. */
+/* Stops accepting on the ingest listener; requests still arriving on open connections get
+ * 503 (shutting_down). Any thread. */
 void http_server_close_listeners(struct http_server *srv);
 
 /* Requests accepted and not yet answered, all loops. Any thread. */
 unsigned http_server_inflight(const struct http_server *srv);
+
+/* Open ingest connections. Any thread. */
+unsigned http_server_connections(const struct http_server *srv);
 
 /* Records handed to Kafka whose reports have not come back yet. Any thread. */
 unsigned http_server_pending_records(const struct http_server *srv);

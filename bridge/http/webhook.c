@@ -42,6 +42,8 @@ struct inflight {
     unsigned pending;           /* records not yet reported */
     enum bridge_status outcome; /* ACCEPTED/DEAD_LETTERED until a record fails */
     bool answered;
+    uint64_t request_id;
+    const char *detail; /* static text */
     char id[80];
     size_t id_len;
     size_t nrecords;
@@ -131,22 +133,38 @@ static void answer(h2o_req_t *req, const struct source_rt *src, enum bridge_stat
     http_respond(req, status, reason_phrase(status), "application/json", body, (size_t)n);
 }
 
-/* Counts and logs one answered request (never its body or headers). */
+/* What one answered request leaves behind: a metric sample and one log line (never its body
+ * or headers). `detail` says why when the outcome alone does not (a verification failure's
+ * reason, a dead letter's reason). */
+struct outcome {
+    uint64_t request_id;
+    uint64_t start_ns;
+    const char *id;
+    size_t id_len;
+    const char *topic;
+    const char *detail;
+};
+
 static void account(const struct runtime *rt, const struct source_rt *src, enum bridge_status st,
-                    uint64_t start_ns, const char *id, size_t id_len, const char *topic)
+                    const struct outcome *o)
 {
-    double secs = (double)(now_ns() - start_ns) / 1e9;
-    if (src == NULL)
-        return;
-    metric_add(src->requests[st], 1);
-    metric_observe(src->latency, secs);
+    double secs = (double)(now_ns() - o->start_ns) / 1e9;
+    if (src != NULL) {
+        metric_add(src->requests[st], 1);
+        metric_observe(src->latency, secs);
+    }
     bool ok = bridge_status_ok(st);
     enum log_severity sev = ok ? (rt->cfg->log_requests ? LOG_INFO : LOG_DEBUG) : LOG_WARN;
+    if (st == BRIDGE_NOT_FOUND || st == BRIDGE_METHOD_NOT_ALLOWED)
+        sev = LOG_INFO; /* scanners: not worth a warning each */
     if (log_enabled(sev))
         log_write(sev, ok ? "webhook accepted" : "webhook refused",
-                  LOG_FIELDS(LOG_S("source", src->conf->name), LOG_B("event_id", id, id_len),
-                             LOG_S("topic", topic), LOG_I("status", bridge_status_http(st)),
-                             LOG_S("outcome", bridge_status_name(st)),
+                  LOG_FIELDS(LOG_I("request_id", o->request_id),
+                             LOG_S("source", src ? src->conf->name : NULL),
+                             LOG_B("event_id", o->id, o->id_len), LOG_S("topic", o->topic),
+                             LOG_I("status", ok && src ? src->conf->success_status
+                                                       : bridge_status_http(st)),
+                             LOG_S("outcome", bridge_status_name(st)), LOG_S("reason", o->detail),
                              LOG_D("latency_ms", secs * 1000)));
 }
 
@@ -169,8 +187,9 @@ static void inflight_answer(struct inflight *inf, enum bridge_status st)
     if (h2o_timeout_is_linked(&inf->timeout))
         h2o_timeout_unlink(&inf->timeout);
     atomic_fetch_sub(&inf->loop->srv->inflight, 1);
-    account(inf->rt, inf->src, st, inf->start_ns, inf->id, inf->id_len,
-            inf->nrecords != 0 ? inf->records[0].topic : NULL);
+    struct outcome o = {inf->request_id, inf->start_ns, inf->id, inf->id_len,
+                        inf->nrecords != 0 ? inf->records[0].topic : NULL, inf->detail};
+    account(inf->rt, inf->src, st, &o);
     if (inf->req != NULL) {
         inf->guard->inf = NULL;
         h2o_req_t *req = inf->req;
@@ -272,32 +291,37 @@ static struct request_view view_of(h2o_req_t *req, struct header_view *hv)
 
 /* Answers at once (no Kafka involved). */
 static int answer_now(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
-                      enum bridge_status st, uint64_t start_ns, const struct event *ev)
+                      enum bridge_status st, struct outcome *o)
 {
-    account(loop->rt, src, st, start_ns, ev ? ev->id.base : NULL, ev ? ev->id.len : 0, NULL);
-    answer(req, src, st, ev ? ev->id.base : NULL, ev ? ev->id.len : 0);
+    account(loop->rt, src, st, o);
+    answer(req, src, st, o->id, o->id_len);
     return 0;
 }
 
 static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
                    const struct event *ev, const struct envelope *env, const char *const *topics,
-                   size_t ntopics, enum bridge_status success, uint64_t start_ns)
+                   size_t ntopics, enum bridge_status success, struct outcome *o)
 {
     struct http_server *srv = loop->srv;
+    o->topic = topics[0];
+    if (!srv->pub.ready(srv->pub.self)) /* no broker: say so now, not after ack_timeout_ms */
+        return answer_now(loop, req, src, BRIDGE_KAFKA_ERROR, o);
     if (atomic_fetch_add(&srv->inflight, 1) >= srv->opts.max_inflight) {
         atomic_fetch_sub(&srv->inflight, 1);
-        return answer_now(loop, req, src, BRIDGE_OVERLOADED, start_ns, ev);
+        return answer_now(loop, req, src, BRIDGE_OVERLOADED, o);
     }
     struct inflight *inf = calloc(1, sizeof(*inf) + ntopics * sizeof(struct delivery));
     if (inf == NULL) {
         atomic_fetch_sub(&srv->inflight, 1);
-        return answer_now(loop, req, src, BRIDGE_INTERNAL, start_ns, ev);
+        return answer_now(loop, req, src, BRIDGE_INTERNAL, o);
     }
     inf->loop = loop;
+    inf->request_id = o->request_id;
+    inf->detail = o->detail;
     inf->rt = runtime_retain(loop->rt);
     inf->src = src;
     inf->req = req;
-    inf->start_ns = start_ns;
+    inf->start_ns = o->start_ns;
     inf->outcome = success;
     inf->timeout.cb = on_ack_timeout;
     inf->id_len = ev->id.len < sizeof(inf->id) ? ev->id.len : sizeof(inf->id);
@@ -338,18 +362,20 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     struct loop *loop = loop_of(req->conn->ctx);
-    uint64_t start_ns = now_ns();
+    struct http_server *srv = loop->srv;
+    struct outcome o = {atomic_fetch_add_explicit(&srv->next_request_id, 1, memory_order_relaxed),
+                        now_ns(), NULL, 0, NULL, NULL};
     const struct source_rt *src =
         runtime_find(loop->rt, bytes_of(req->path_normalized.base, req->path_normalized.len));
 
     if (src == NULL)
-        return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, start_ns, NULL);
+        return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, &o);
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
-        return answer_now(loop, req, src, BRIDGE_METHOD_NOT_ALLOWED, start_ns, NULL);
-    if (req->entity.len > loop->srv->opts.max_body_bytes)
-        return answer_now(loop, req, src, BRIDGE_BODY_TOO_LARGE, start_ns, NULL);
-    if (atomic_load(&loop->srv->draining))
-        return answer_now(loop, req, src, BRIDGE_SHUTTING_DOWN, start_ns, NULL);
+        return answer_now(loop, req, src, BRIDGE_METHOD_NOT_ALLOWED, &o);
+    if (req->entity.len > srv->opts.max_body_bytes)
+        return answer_now(loop, req, src, BRIDGE_BODY_TOO_LARGE, &o);
+    if (atomic_load(&srv->closing))
+        return answer_now(loop, req, src, BRIDGE_SHUTTING_DOWN, &o);
 
     struct header_view *hv =
         h2o_mem_alloc_pool(&req->pool, sizeof(*hv) * (req->headers.size + 1));
@@ -360,9 +386,8 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     enum verify_result vr = verifier_check(src->verifier, &rv, wall_ms() / 1000);
     if (vr != VERIFY_OK) {
         metric_add(src->verify_failures[vr], 1);
-        log_warn("verification failed", LOG_S("source", src->conf->name),
-                 LOG_S("reason", verify_result_name(vr)));
-        return answer_now(loop, req, src, BRIDGE_UNAUTHORIZED, start_ns, NULL);
+        o.detail = verify_result_name(vr);
+        return answer_now(loop, req, src, BRIDGE_UNAUTHORIZED, &o);
     }
 
     struct event ev;
@@ -372,31 +397,29 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     enum bridge_status success = BRIDGE_ACCEPTED;
     enum normalize_result nr = normalize_event(src->conf, &rv, wall_ms(), &ev);
     const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, ev.type) : NULL;
+    o.id = ev.id.base;
+    o.id_len = ev.id.len;
     if (route != NULL) {
         if (envelope_build(src->conf, &ev, &rv, &env) != 0) {
+            answer_now(loop, req, src, BRIDGE_INTERNAL, &o);
             event_release(&ev);
-            return answer_now(loop, req, src, BRIDGE_INTERNAL, start_ns, NULL);
+            return 0;
         }
         topics = (const char *const *)route->topics;
         ntopics = route->ntopics;
     } else {
-        const char *why = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
-        const char *dlt = src->conf->dead_letter_topic;
-        if (dlt == NULL) {
-            log_warn("webhook rejected", LOG_S("source", src->conf->name),
-                     LOG_S("reason", why), LOG_B("event_id", ev.id.base, ev.id.len));
-            answer_now(loop, req, src, BRIDGE_BAD_PAYLOAD, start_ns, &ev);
+        o.detail = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
+        if (src->conf->dead_letter_topic == NULL) {
+            answer_now(loop, req, src, BRIDGE_BAD_PAYLOAD, &o);
             event_release(&ev);
             return 0;
         }
-        log_warn("webhook dead-lettered", LOG_S("source", src->conf->name), LOG_S("reason", why),
-                 LOG_S("topic", dlt), LOG_B("event_id", ev.id.base, ev.id.len));
-        envelope_build_dead_letter(src->conf, &ev, &rv, why, &env);
+        envelope_build_dead_letter(src->conf, &ev, &rv, o.detail, &env);
         topics = (const char *const *)&src->conf->dead_letter_topic;
         ntopics = 1;
         success = BRIDGE_DEAD_LETTERED;
     }
-    publish(loop, req, src, &ev, &env, topics, ntopics, success, start_ns);
+    publish(loop, req, src, &ev, &env, topics, ntopics, success, &o);
     envelope_release(&env);
     event_release(&ev);
     return 0;
