@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# Issue 6's benchmark (a script, not a test): the bridge against plain h2o (the ceiling) and the
+# Node.js + kafkajs peer, all on this machine, against one 3-broker librdkafka mock cluster.
+#
+#   tests/bench/run.sh            build what is missing, run everything (about 12 minutes),
+#                                 print the table; raw outputs go to tests/bench/results/DATE/
+#
+# For each repetition, each server in turn is started, driven by wrk at each concurrency (a
+# warm-up, then the measured run), and stopped: runs are interleaved (A,B,C,..., A,B,C,...) and
+# the table shows medians. Per run: requests/s, p50/p99 (wrk --latency), non-2xx and socket
+# errors, the server's CPU (utime+stime of its process tree over the run), peak RSS (VmHWM),
+# and, for servers that write to Kafka, the 2xx answered against the records that appeared in
+# the routed topic (sum of its partitions' end offsets, before and after: the mock cluster
+# keeps only the newest ~5 MiB per partition, so records are never read back). Then the bridge's
+# RSS with 1,000 and 10,000 idle keep-alive connections.
+#
+# Environment (all optional):
+#   BRIDGE_BIN      a webhook-bridge binary to use as is (default: build one, see BUILD_DIR)
+#   BUILD_DIR       build directory for docker/build.sh (default build-bench)
+#   SERVERS         subset/order of: bridge-durable bridge-enqueue ceiling ceiling-1loop
+#                   node-peer node-peer-batch node-peer-batch-w2
+#   CONNS           concurrencies (default "64 256")     REPS      repetitions (default 3)
+#   DURATION        seconds per measured run (default 10) WARMUP   seconds of warm-up (default 2)
+#   WRK_THREADS     wrk threads (default 2, see README)
+#   BRIDGE_THREADS  the bridge's `threads` (default 0: one loop per CPU)
+#   LIBRDKAFKA      k=v,k=v put under the bridge's kafka.librdkafka (default: none, the bridge's
+#                   own defaults)
+#   IDLE_COUNTS     idle keep-alive connection counts (default "1000 10000"; "" skips)
+#   PEER_DIR        the Node.js peer (default ../shared/bench/node-peer next to the repository)
+#   PROFILE_CMD     if set, run against bridge-durable only: started once, PROFILE_CMD is run
+#                   with the bridge's pid appended while wrk drives it (e.g. "perf record -g -p")
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+root=$PWD
+bench=$root/tests/bench
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+REPS=${REPS:-3}
+CONNS=${CONNS:-"64 256"}
+WRK_THREADS=${WRK_THREADS:-2}
+BRIDGE_THREADS=${BRIDGE_THREADS:-0}
+LIBRDKAFKA=${LIBRDKAFKA:-}
+IDLE_COUNTS=${IDLE_COUNTS-"1000 10000"}
+SERVERS=${SERVERS:-"bridge-durable bridge-enqueue ceiling ceiling-1loop node-peer node-peer-batch node-peer-batch-w2"}
+PEER_DIR=${PEER_DIR:-$root/../shared/bench/node-peer}
+BUILD_DIR=${BUILD_DIR:-build-bench}
+
+SECRET='bench-secret-5d1c'
+BODY=$root/tests/fixtures/mono/mono.events.account_updated.json
+WEBHOOK_PATH=/webhooks/mono
+RECORD_TOPIC=membership.account-updated # where account_updated goes, for the bridge and the peer
+PARTITIONS=3
+ncpu=$(nproc)
+hz=$(getconf CLK_TCK)
+started_at=$(date +%s)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# ---- packages and builds ----------------------------------------------------------------------
+
+install_missing() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+have_peer=0
+if [ -f "$PEER_DIR/server.js" ]; then
+    have_peer=1
+else
+    log "no Node.js peer at $PEER_DIR (it lives outside the repository): the node-peer rows are skipped"
+fi
+
+pkgs=(build-essential pkg-config libh2o-evloop-dev librdkafka-dev libssl-dev zlib1g-dev wrk kcat python3 curl)
+install_missing "${pkgs[@]}"
+# Node.js may come from elsewhere than Debian (nodesource's nodejs bundles npm): only ask apt
+# when the commands are missing.
+if [ "$have_peer" = 1 ] && ! { command -v node && command -v npm; } >/dev/null; then
+    install_missing nodejs npm
+fi
+
+stamp=$(date +%Y%m%d-%H%M%S)
+out=$bench/results/$stamp
+mkdir -p "$out"
+work=$(mktemp -d /tmp/bridge-bench.XXXXXX)
+
+if [ -z "${BRIDGE_BIN:-}" ]; then
+    log "building the bridge (BUILD_DIR=$BUILD_DIR docker/build.sh)"
+    if ! BUILD_DIR=$BUILD_DIR docker/build.sh >"$out/build.log" 2>&1; then
+        log "docker/build.sh failed (see $out/build.log); retrying without -Werror"
+        cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+            -DBRIDGE_WERROR=OFF >>"$out/build.log" 2>&1
+        cmake --build "$BUILD_DIR" -j "$ncpu" >>"$out/build.log" 2>&1
+    fi
+    BRIDGE_BIN=$root/$BUILD_DIR/webhook-bridge
+fi
+[ -x "$BRIDGE_BIN" ] || { echo "no bridge binary at $BRIDGE_BIN" >&2; exit 1; }
+log "building bench_ceiling and mock_kafka into $work"
+gcc -std=c11 -D_GNU_SOURCE -O2 -DH2O_USE_LIBUV=0 "$bench/ceiling.c" -o "$work/bench_ceiling" \
+    -lh2o-evloop -lssl -lcrypto -lz -lpthread
+gcc -std=c11 -O2 "$root/tests/integration/mock_kafka.c" -o "$work/mock_kafka" -lrdkafka
+
+if [ "$have_peer" = 1 ]; then
+    log "installing the Node.js peer's dependencies (npm ci in a copy)"
+    cp -r "$PEER_DIR" "$work/node-peer"
+    rm -rf "$work/node-peer/node_modules"
+    if ! (cd "$work/node-peer" && npm ci --no-audit --no-fund --loglevel=error >"$out/npm.log" 2>&1); then
+        log "npm ci failed (see $out/npm.log): the node-peer rows are skipped"
+        have_peer=0
+    fi
+fi
+
+# ---- processes --------------------------------------------------------------------------------
+
+pids=()
+mock_pid=
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+    done
+    if [ -n "$mock_pid" ]; then
+        echo quit >&7 2>/dev/null || true
+        sleep 0.2
+        kill "$mock_pid" 2>/dev/null || true
+    fi
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Raise the open-file limit for the idle-connection measurement (the client and the server).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The mock cluster reads commands from a FIFO this script holds open on fd 7.
+mkfifo "$work/mock.in"
+"$work/mock_kafka" 3 <"$work/mock.in" >"$work/mock.out" 2>&1 &
+mock_pid=$!
+exec 7>"$work/mock.in"
+for _ in $(seq 100); do
+    grep -q '^bootstrap ' "$work/mock.out" 2>/dev/null && break
+    sleep 0.1
+done
+bootstrap=$(awk '/^bootstrap /{print $2; exit}' "$work/mock.out")
+[ -n "$bootstrap" ] || { echo "mock_kafka did not start" >&2; exit 1; }
+
+# Routed topics, as the bridge itself lists them from the configuration.
+python3 "$bench/make_config.py" config/bridge.yaml "$work/check.yaml" --port 1 --admin-port 2 \
+    --brokers "$bootstrap"
+mapfile -t topics < <(MONO_WEBHOOK_SECRET=$SECRET "$BRIDGE_BIN" --check-config --config "$work/check.yaml" |
+    sed -n 's/.*-> //p; s/^dead_letter_topic: //p' | tr ',' '\n' | sed 's/ //g' | grep -v '^none$' | sort -u)
+for t in "${topics[@]}"; do
+    echo "topic $t $PARTITIONS" >&7
+done
+for _ in $(seq 100); do
+    [ "$(grep -c '^ok' "$work/mock.out")" -ge "${#topics[@]}" ] && break
+    sleep 0.1
+done
+log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions"
+
+records() {
+    local args=() p
+    for ((p = 0; p < PARTITIONS; ++p)); do args+=(-t "$RECORD_TOPIC:$p:-1"); done
+    kcat -Q -b "$bootstrap" "${args[@]}" 2>/dev/null | awk '{s += $NF} END {print s + 0}'
+}
+
+# Waits until the end offsets stop moving (in-flight records of the run land), then prints them.
+records_settled() {
+    local a b i
+    a=$(records)
+    for i in $(seq 20); do
+        sleep 0.3
+        b=$(records)
+        [ "$a" = "$b" ] && [ "$i" -ge 2 ] && break
+        a=$b
+    done
+    echo "$a"
+}
+
+tree_pids() {
+    local p=$1 c
+    echo "$p"
+    for c in $(pgrep -P "$p" 2>/dev/null); do tree_pids "$c"; done
+}
+
+# utime+stime (clock ticks) of a process tree
+tree_cpu() {
+    local p s=0 t
+    for p in $(tree_pids "$1"); do
+        t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+        s=$((s + ${t:-0}))
+    done
+    echo "$s"
+}
+
+# sum of VmHWM (kB) over a process tree
+tree_hwm() {
+    local p s=0 t
+    for p in $(tree_pids "$1"); do
+        t=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null) || t=0
+        s=$((s + ${t:-0}))
+    done
+    echo "$s"
+}
+
+rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
+
+# busy ticks of the whole machine
+machine_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# CPU seconds (user+sys) of this shell's finished children, from the `times` builtin (run in
+# this shell: a $(...) subshell would report its own children)
+children_cpu() {
+    times >"$work/times"
+    tail -n 1 "$work/times" | awk '{ n = 0; for (i = 1; i <= 2; ++i) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%.3f\n", n }'
+}
+
+probe() { # POST one webhook until a 2xx comes back
+    local port=$1 i code
+    for i in $(seq 300); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+            -H "mono-webhook-secret: $SECRET" --data-binary "@$BODY" \
+            "http://127.0.0.1:$port$WEBHOOK_PATH" 2>/dev/null) || code=000
+        case $code in 2*) return 0 ;; esac
+        [ "$i" = 300 ] && return 1
+        sleep 0.1
+    done
+}
+
+server_pid=
+server_port=
+# start_server NAME [MAX_CONNECTIONS]
+start_server() {
+    local name=$1 maxconn=${2:-10000}
+    server_port=$(free_port)
+    local log_file=$out/server-$name.log
+    case $name in
+    bridge-durable | bridge-enqueue)
+        local ack=broker admin
+        [ "$name" = bridge-enqueue ] && ack=enqueue
+        admin=$(free_port)
+        python3 "$bench/make_config.py" config/bridge.yaml "$work/$name.yaml" --port "$server_port" \
+            --admin-port "$admin" --brokers "$bootstrap" --ack "$ack" --threads "$BRIDGE_THREADS" \
+            --max-connections "$maxconn" --librdkafka "$LIBRDKAFKA"
+        MONO_WEBHOOK_SECRET=$SECRET "$BRIDGE_BIN" --config "$work/$name.yaml" >>"$log_file" 2>&1 &
+        ;;
+    ceiling) "$work/bench_ceiling" "$server_port" "$ncpu" >>"$log_file" 2>&1 & ;;
+    ceiling-1loop) "$work/bench_ceiling" "$server_port" 1 >>"$log_file" 2>&1 & ;;
+    node-peer | node-peer-batch | node-peer-batch-w2)
+        local batch=0 workers=1
+        [ "$name" != node-peer ] && batch=1
+        [ "$name" = node-peer-batch-w2 ] && workers=2
+        (cd "$work/node-peer" && KAFKA_BROKERS=$bootstrap PORT=$server_port WEBHOOK_SECRET=$SECRET \
+            BATCH=$batch WORKERS=$workers exec node server.js) >>"$log_file" 2>&1 &
+        ;;
+    *)
+        echo "unknown server $name" >&2
+        return 1
+        ;;
+    esac
+    server_pid=$!
+    pids+=("$server_pid")
+    if ! probe "$server_port"; then
+        echo "$name did not answer 2xx; its log:" >&2
+        tail -n 20 "$log_file" >&2
+        return 1
+    fi
+}
+
+stop_server() {
+    local i
+    kill "$server_pid" 2>/dev/null || true
+    for i in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+        [ "$i" = 100 ] && kill -9 "$server_pid" 2>/dev/null
+    done
+    wait "$server_pid" 2>/dev/null || true
+    local keep=() p
+    for p in "${pids[@]}"; do [ "$p" != "$server_pid" ] && keep+=("$p"); done
+    pids=("${keep[@]}")
+}
+
+wrk_run() { # wrk_run CONNS SECONDS OUTFILE TAG
+    BENCH_BODY=$BODY BENCH_SECRET=$SECRET BENCH_PATH=$WEBHOOK_PATH BENCH_TAG=$4 \
+        wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --latency -s "$bench/mono.lua" \
+        "http://127.0.0.1:$server_port$WEBHOOK_PATH" >"$3" 2>&1
+}
+
+runs=$out/runs.tsv
+printf 'server\tconns\trep\trps\tp50_ms\tp99_ms\tnon2xx\terrors\trequests\tok\tcpu_pct\thwm_kb\trecords\tmock_pct\twrk_pct\tother_pct\n' >"$runs"
+
+# run_one SERVER CONNS REP: warm-up, measured run, one line of runs.tsv
+run_one() {
+    local name=$1 conns=$2 rep=$3 tag=$stamp-$1-$2-$3
+    local f=$out/wrk-$name-c$conns-r$rep.txt
+    wrk_run "$conns" "$WARMUP" "$out/warmup.txt" "$tag-w"
+    sleep 0.5
+    local kafka=0
+    case $name in bridge-* | node-*) kafka=1 ;; esac
+    local rec0=0 rec1=0
+    [ "$kafka" = 1 ] && rec0=$(records_settled)
+    local cpu0 mock0 busy0 wrk0 t0 cpu1 mock1 busy1 wrk1 t1
+    cpu0=$(tree_cpu "$server_pid")
+    mock0=$(tree_cpu "$mock_pid")
+    busy0=$(machine_busy)
+    children_cpu >"$work/c0"
+    t0=$(date +%s.%N)
+    wrk_run "$conns" "$DURATION" "$f" "$tag"
+    t1=$(date +%s.%N)
+    children_cpu >"$work/c1"
+    cpu1=$(tree_cpu "$server_pid")
+    mock1=$(tree_cpu "$mock_pid")
+    busy1=$(machine_busy)
+    wrk0=$(cat "$work/c0")
+    wrk1=$(cat "$work/c1")
+    [ "$kafka" = 1 ] && rec1=$(records_settled)
+    local hwm w
+    hwm=$(tree_hwm "$server_pid")
+    w=$(python3 "$bench/report.py" wrk "$f")
+    # shellcheck disable=SC2086 # w is "rps p50 p99 non2xx errors requests"
+    set -- $w
+    local ok=$(($6 - $4)) recs=-
+    [ "$kafka" = 1 ] && recs=$((rec1 - rec0))
+    awk -v s="$name" -v c="$conns" -v r="$rep" -v w="$w" -v ok="$ok" -v hwm="$hwm" -v recs="$recs" \
+        -v cpu="$((cpu1 - cpu0))" -v mock="$((mock1 - mock0))" -v busy="$((busy1 - busy0))" \
+        -v wc="$(awk -v a="$wrk0" -v b="$wrk1" 'BEGIN{print b - a}')" -v el="$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}')" \
+        -v hz="$hz" 'BEGIN {
+            split(w, x, "\t"); sp = cpu / hz / el * 100; mp = mock / hz / el * 100; wp = wc / el * 100
+            op = busy / hz / el * 100 - sp - mp - wp
+            printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%.0f\t%.0f\t%.0f\n",
+                s, c, r, x[1], x[2], x[3], x[4], x[5], x[6], ok, sp, hwm, recs, mp, wp, op }' >>"$runs"
+    tail -n 1 "$runs" | awk -F'\t' '{printf "    %-20s c=%-4s rep %s: %7s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  errors %s  cpu %s%%  hwm %d kB  2xx %s  records %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $11, $12, $10, $13}' >&2
+}
+
+selected=()
+for s in $SERVERS; do
+    case $s in node-*) [ "$have_peer" = 1 ] || continue ;; esac
+    selected+=("$s")
+done
+
+if [ -n "${PROFILE_CMD:-}" ]; then
+    # One bridge-durable, driven at the first concurrency while PROFILE_CMD watches it.
+    start_server bridge-durable
+    c=${CONNS%% *}
+    wrk_run "$c" "$WARMUP" "$out/warmup.txt" "$stamp-pw"
+    log "profiling: $PROFILE_CMD $server_pid ($DURATION s of wrk at $c connections)"
+    # shellcheck disable=SC2086 # PROFILE_CMD is a command line
+    $PROFILE_CMD "$server_pid" >"$out/profile.log" 2>&1 &
+    prof=$!
+    sleep 0.3
+    wrk_run "$c" "$DURATION" "$out/wrk-profile.txt" "$stamp-p"
+    kill -INT "$prof" 2>/dev/null || true
+    wait "$prof" || true
+    grep -E 'Requests/sec|50%|99%' "$out/wrk-profile.txt" >&2
+    stop_server
+    log "profile output in $out (profile.log; perf.data wherever PROFILE_CMD wrote it)"
+    exit 0
+fi
+
+log "servers: ${selected[*]}; conns: $CONNS; $REPS reps of $DURATION s (+$WARMUP s warm-up); wrk -t$WRK_THREADS"
+for ((rep = 1; rep <= REPS; ++rep)); do
+    for s in "${selected[@]}"; do
+        start_server "$s"
+        for c in $CONNS; do
+            run_one "$s" "$c" "$rep"
+        done
+        stop_server
+    done
+done
+
+idle=$out/idle.tsv
+printf 'server\tconns\trss_kb\n' >"$idle"
+if [ -n "$IDLE_COUNTS" ]; then
+    for n in $IDLE_COUNTS; do
+        if [ "$(ulimit -n)" -le $((n + 100)) ]; then
+            log "open-file limit $(ulimit -n) is too low for $n idle connections: skipped"
+            continue
+        fi
+        start_server bridge-durable $((n + 1000))
+        sleep 0.5
+        printf 'bridge-durable\t0\t%s\n' "$(rss_kb "$server_pid")" >>"$idle"
+        coproc IDLE { python3 "$bench/idle_conns.py" 127.0.0.1 "$server_port" "$n" "$BODY" "$SECRET"; }
+        read -r ready okn <&"${IDLE[0]}"
+        sleep 1
+        printf 'bridge-durable\t%s\t%s\n' "$n" "$(rss_kb "$server_pid")" >>"$idle"
+        log "bridge with $n idle keep-alive connections ($ready: $okn answered 2xx): VmRSS $(rss_kb "$server_pid") kB"
+        echo quit >&"${IDLE[1]}"
+        wait "$IDLE_PID" 2>/dev/null || true
+        stop_server
+    done
+fi
+
+{
+    echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other CPU % in the table: what processes other than server, mock Kafka and wrk used during the runs)"
+    echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, body $(wc -c <"$BODY") bytes (account_updated)"
+    echo
+    python3 "$bench/report.py" table "$runs" "$idle"
+} | tee "$out/table.md"
+log "done in $(($(date +%s) - started_at)) s; raw results in $out"
