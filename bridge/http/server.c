@@ -292,6 +292,12 @@ void http_server_close_listeners(struct http_server *srv)
     atomic_store(&srv->closing, true);
     for (unsigned i = 0; i != srv->nloops; ++i)
         send_control(&srv->loops[i], CONTROL_CLOSE_LISTENER, NULL);
+    /* the socket stops listening only when its last descriptor closes: this one is the last
+     * (or the loops' dups are) */
+    if (srv->listen_fd >= 0) {
+        close(srv->listen_fd);
+        srv->listen_fd = -1;
+    }
 }
 
 unsigned http_server_inflight(const struct http_server *srv)
@@ -338,6 +344,7 @@ void http_server_stop(struct http_server *srv)
     for (unsigned i = 0; i != srv->nloops; ++i)
         runtime_release(srv->loops[i].rt);
     runtime_release(srv->admin.rt);
-    close(srv->listen_fd);
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
     close(srv->admin_fd);
 }

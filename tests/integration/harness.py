@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,6 +59,7 @@ class MockKafka:
             self.command(f"topic {t} {partitions}")
 
     def close(self):
+        self.proc.stdout.close() if self.proc.poll() is not None else None
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write("quit\n")
@@ -160,6 +162,8 @@ class Bridge:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+        if os.environ.get("KEEP_LOGS") is None:
+            shutil.rmtree(self.dir, ignore_errors=True)
         return self.proc.returncode
 
 
