@@ -329,6 +329,12 @@ run_one() {
     wrk0=$(cat "$work/c0")
     wrk1=$(cat "$work/c1")
     [ "$kafka" = 1 ] && rec1=$(records_settled)
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        log "$name died during the run at $conns connections (rep $rep); the end of its log:"
+        tail -n 5 "$out/server-$name.log" >&2
+        printf '%s\t%s\t%s\t%s\n' "$name" "$conns" "$rep" "$(tail -n 1 "$out/server-$name.log")" >>"$out/crashes.tsv"
+        return 1
+    fi
     local hwm w
     hwm=$(tree_hwm "$server_pid")
     w=$(python3 "$bench/report.py" wrk "$f")
@@ -377,7 +383,10 @@ for ((rep = 1; rep <= REPS; ++rep)); do
     for s in "${selected[@]}"; do
         start_server "$s"
         for c in $CONNS; do
-            run_one "$s" "$c" "$rep"
+            if ! run_one "$s" "$c" "$rep"; then
+                wait "$server_pid" 2>/dev/null || true
+                start_server "$s" # a crash is reported, and the next run gets a fresh server
+            fi
         done
         stop_server
     done
@@ -411,5 +420,11 @@ fi
     echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, body $(wc -c <"$BODY") bytes (account_updated)"
     echo
     python3 "$bench/report.py" table "$runs" "$idle"
+    if [ -s "$out/crashes.tsv" ]; then
+        echo
+        echo "SERVER CRASHES (these runs are missing from the medians above):"
+        echo
+        sed 's/^/    /' "$out/crashes.tsv"
+    fi
 } | tee "$out/table.md"
 log "done in $(($(date +%s) - started_at)) s; raw results in $out"
