@@ -7,6 +7,7 @@
 
 #include <h2o.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 
 #include "http/server.h"
@@ -31,6 +32,12 @@ struct loop {
     struct ack_timeout *timeouts;
     unsigned pending_records; /* records of this loop's requests not yet reported */
     bool stop;
+    /* set up by the loop's own thread (see init_loop) */
+    h2o_globalconf_t *gc;
+    int listen_fd;
+    bool started;
+    int init_status;
+    struct conf_error init_error;
 };
 
 struct http_server {
@@ -45,6 +52,7 @@ struct http_server {
     struct loop *loops;
     unsigned nloops;
     struct loop admin;
+    sem_t started; /* posted by each loop thread once it is set up */
     atomic_uint inflight;
     atomic_uint pending_records;
     atomic_bool draining; /* readiness false; requests still served */

@@ -144,19 +144,14 @@ static void send_control(struct loop *loop, enum control_kind kind, struct runti
     h2o_multithread_send_message(&loop->control, &m->super);
 }
 
-static void *loop_main(void *arg)
+/* Sets up the loop's h2o state. Runs on the loop's own thread: h2o 2.2.5 keeps socket buffer
+ * recycling in thread-local storage, so a socket created on one thread and read on another
+ * corrupts the creating thread's free list. */
+static int init_loop(struct loop *loop, struct conf_error *err)
 {
-    struct loop *loop = arg;
-    while (!loop->stop)
-        h2o_evloop_run(loop->ctx.loop, 1000);
-    return NULL;
-}
-
-static int init_loop(struct http_server *srv, struct loop *loop, unsigned index,
-                     h2o_globalconf_t *gc, int fd, struct conf_error *err)
-{
-    loop->srv = srv;
-    loop->index = index;
+    struct http_server *srv = loop->srv;
+    h2o_globalconf_t *gc = loop->gc;
+    int fd = loop->listen_fd;
     h2o_context_init(&loop->ctx, h2o_evloop_create(), gc);
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = gc->hosts;
@@ -171,6 +166,41 @@ static int init_loop(struct http_server *srv, struct loop *loop, unsigned index,
     loop->listener = h2o_evloop_socket_create(loop->ctx.loop, lfd, H2O_SOCKET_FLAG_DONT_READ);
     loop->listener->data = loop;
     h2o_socket_read_start(loop->listener, on_accept);
+    return 0;
+}
+
+static void *loop_main(void *arg)
+{
+    struct loop *loop = arg;
+    loop->init_status = init_loop(loop, &loop->init_error);
+    sem_post(&loop->srv->started);
+    if (loop->init_status != 0)
+        return NULL;
+    while (!loop->stop)
+        h2o_evloop_run(loop->ctx.loop, 1000);
+    return NULL;
+}
+
+/* Starts the loop's thread and waits until it has set itself up. */
+static int start_loop(struct http_server *srv, struct loop *loop, unsigned index,
+                      h2o_globalconf_t *gc, int fd, struct runtime *rt, struct conf_error *err)
+{
+    loop->srv = srv;
+    loop->index = index;
+    loop->gc = gc;
+    loop->listen_fd = fd;
+    loop->rt = runtime_retain(rt);
+    if (pthread_create(&loop->thread, NULL, loop_main, loop) != 0) {
+        runtime_release(loop->rt);
+        loop->rt = NULL;
+        return conf_errorf(err, "http", NULL, NULL, "cannot start a thread");
+    }
+    loop->started = true;
+    sem_wait(&srv->started);
+    if (loop->init_status != 0) {
+        *err = loop->init_error;
+        return -1;
+    }
     return 0;
 }
 
@@ -199,6 +229,8 @@ static int setup_tls(struct http_server *srv, struct conf_error *err)
     return 0;
 }
 
+static void stop_loop(struct loop *loop);
+
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
                                       struct http_publisher pub, struct conf_error *err)
 {
@@ -210,6 +242,7 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     srv->opts = *opts;
     srv->pub = pub;
     srv->listen_fd = srv->admin_fd = -1;
+    sem_init(&srv->started, 0, 0);
     atomic_init(&srv->inflight, 0);
     atomic_init(&srv->pending_records, 0);
     atomic_init(&srv->draining, false);
@@ -243,25 +276,21 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
         conf_errorf(err, "http", NULL, NULL, "out of memory");
         goto fail;
     }
-    for (unsigned i = 0; i != srv->nloops; ++i) {
-        if (init_loop(srv, &srv->loops[i], i, &srv->globalconf, srv->listen_fd, err) != 0)
+    for (unsigned i = 0; i != srv->nloops; ++i)
+        if (start_loop(srv, &srv->loops[i], i, &srv->globalconf, srv->listen_fd, rt, err) != 0)
             goto fail;
-        srv->loops[i].rt = runtime_retain(rt);
-    }
-    if (init_loop(srv, &srv->admin, srv->nloops, &srv->admin_globalconf, srv->admin_fd, err) != 0)
+    if (start_loop(srv, &srv->admin, srv->nloops, &srv->admin_globalconf, srv->admin_fd, rt, err) != 0)
         goto fail;
-    srv->admin.rt = runtime_retain(rt);
     runtime_release(rt); /* the caller's reference is now the loops' */
 
-    for (unsigned i = 0; i != srv->nloops; ++i)
-        pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]);
-    pthread_create(&srv->admin.thread, NULL, loop_main, &srv->admin);
     log_info("listening", LOG_S("addr", opts->listen), LOG_I("port", srv->port),
              LOG_I("threads", srv->nloops), LOG_S("tls", srv->ssl_ctx ? "on" : "off"));
     log_info("admin listening", LOG_S("addr", opts->admin_listen), LOG_I("port", srv->admin_port));
     return srv;
 fail:
-    /* nothing runs yet: loops that were set up are torn down without threads */
+    for (unsigned i = 0; srv->loops != NULL && i != srv->nloops; ++i)
+        stop_loop(&srv->loops[i]);
+    stop_loop(&srv->admin);
     runtime_release(rt);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
@@ -327,8 +356,14 @@ int http_server_admin_port(const struct http_server *srv)
 
 static void stop_loop(struct loop *loop)
 {
-    send_control(loop, CONTROL_STOP, NULL);
+    if (!loop->started)
+        return;
+    if (loop->init_status == 0)
+        send_control(loop, CONTROL_STOP, NULL);
     pthread_join(loop->thread, NULL);
+    loop->started = false;
+    runtime_release(loop->rt);
+    loop->rt = NULL;
 }
 
 void http_server_stop(struct http_server *srv)
@@ -341,9 +376,6 @@ void http_server_stop(struct http_server *srv)
     /* The loops are stopped with their connections still open: h2o 2.2.5 has no way to dispose
      * a context under live connections, and the process exits next. What must not be lost is
      * already settled: every in-flight request was answered before this point. */
-    for (unsigned i = 0; i != srv->nloops; ++i)
-        runtime_release(srv->loops[i].rt);
-    runtime_release(srv->admin.rt);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     close(srv->admin_fd);

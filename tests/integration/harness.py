@@ -154,6 +154,10 @@ class Bridge:
         self.proc.send_signal(sig)
 
     def stop(self, timeout=30):
+        died = self.proc.poll()
+        if died is not None and died < 0:
+            self.log_file.close()
+            raise AssertionError(f"bridge died from signal {-died}:\n{self.logs()[-3000:]}")
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -203,6 +207,24 @@ class Consumer:
             if expect == 0 and time.time() > deadline - timeout + 1.5:
                 break
         return records
+
+    def read_to_end(self, topic, timeout=30):
+        """Every record of `topic` up to its current end offsets (read the whole log)."""
+        parts = self.consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        if not tps:
+            return []
+        ends = self.consumer.end_offsets(tps)
+        self.consumer.assign(tps)
+        self.consumer.seek_to_beginning(*tps)
+        records = []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if all(self.consumer.position(tp) >= ends[tp] for tp in tps):
+                return records
+            for recs in self.consumer.poll(timeout_ms=200, max_records=5000).values():
+                records.extend(recs)
+        raise AssertionError(f"{topic}: could not read up to the end offsets in {timeout}s")
 
     def end_offsets(self, topic):
         parts = self.consumer.partitions_for_topic(topic) or set()

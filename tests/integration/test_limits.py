@@ -1,0 +1,140 @@
+"""Timeouts and limits: idle and slow clients are cut off without stalling others, the
+connection limit holds, oversized headers are refused; /metrics passes promtool."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import ENV, TOPICS, config, event
+from harness import Bridge, MockKafka
+
+
+def closed_within(sock, seconds):
+    """True if the server closes `sock` within `seconds` (reads EOF or a reset)."""
+    sock.settimeout(seconds)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+class Limits(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.kafka = MockKafka(brokers=1)
+        cls.kafka.create_topics(TOPICS)
+        cls.bridge = Bridge(config(cls.kafka.bootstrap,
+                                   extra="idle_timeout_ms: 1000\nmax_connections: 20"), env=ENV)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.bridge.stop()
+        cls.kafka.close()
+
+    def connect(self):
+        return socket.create_connection(("127.0.0.1", self.bridge.port), timeout=5)
+
+    def test_idle_connection_is_closed(self):
+        s = self.connect()
+        t0 = time.time()
+        self.assertTrue(closed_within(s, 4))
+        self.assertLess(time.time() - t0, 3)
+        s.close()
+
+    def test_slowloris_headers_are_cut_off_and_others_are_served(self):
+        s = self.connect()
+        s.sendall(b"POST /webhooks/mono HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.time()
+        cut = False
+        for i in range(40):  # one header byte every 200 ms: never completes a request
+            try:
+                s.sendall(b"X")
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            # meanwhile another client is served at once
+            if i == 3:
+                t1 = time.time()
+                self.assertEqual(self.bridge.post("/webhooks/mono", event(i))[0], 200)
+                self.assertLess(time.time() - t1, 1)
+            if closed_within(s, 0.2):
+                cut = True
+                break
+        self.assertTrue(cut, "a client trickling headers must be cut off")
+        self.assertLess(time.time() - t0, 4)
+        s.close()
+
+    def test_slow_body_is_cut_off(self):
+        s = self.connect()
+        s.sendall(b"POST /webhooks/mono HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+        t0 = time.time()
+        cut = False
+        for _ in range(40):
+            try:
+                s.sendall(b" ")
+            except (BrokenPipeError, ConnectionResetError):
+                cut = True
+                break
+            if closed_within(s, 0.2):
+                cut = True
+                break
+        self.assertTrue(cut, "a body trickling in must be cut off")
+        self.assertLess(time.time() - t0, 4)
+        s.close()
+
+    def test_connection_limit(self):
+        socks = []
+        try:
+            for _ in range(20):
+                s = self.connect()
+                socks.append(s)
+            time.sleep(0.3)
+            extra = self.connect()
+            self.assertTrue(closed_within(extra, 2), "the connection over the limit must be closed")
+            extra.close()
+        finally:
+            for s in socks:
+                s.close()
+        time.sleep(0.3)
+        self.assertEqual(self.bridge.post("/webhooks/mono", event(1))[0], 200)
+        metrics = self.bridge.admin("GET", "/metrics")[2].decode()
+        self.assertRegex(metrics, r"http_connections_rejected_total [1-9]")
+
+    def test_huge_headers_are_refused(self):
+        status = None
+        try:
+            status, _, _ = self.bridge.post("/webhooks/mono", event(2), headers={"x-big": "a" * 600000})
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        self.assertNotEqual(status, 200)
+
+    def test_metrics_pass_promtool(self):
+        self.bridge.post("/webhooks/mono", event(3))
+        self.bridge.post("/webhooks/mono", event(4), secret="wrong")
+        status, headers, text = self.bridge.admin("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        body = text.decode()
+        for family in ["webhook_requests_total", "webhook_verification_failures_total",
+                       "kafka_records_published_total", "webhook_request_duration_seconds_bucket",
+                       "webhook_requests_in_flight", "kafka_producer_queue_depth", "kafka_brokers_up",
+                       "config_reloads_total", "webhook_bridge_build_info"]:
+            self.assertIn(family, body)
+        self.assertRegex(body, r'webhook_verification_failures_total\{source="mono",reason="mismatch"\} [1-9]')
+        self.assertRegex(body, r'kafka_records_published_total\{topic="membership.account-events"\} [1-9]')
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
