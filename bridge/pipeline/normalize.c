@@ -24,6 +24,8 @@ const char *normalize_result_name(enum normalize_result r)
         return "invalid_json";
     case NORMALIZE_NO_TYPE:
         return "no_event_type";
+    case NORMALIZE_BAD_ATTRIBUTE:
+        return "invalid_attribute";
     }
     return "unknown";
 }
@@ -54,6 +56,40 @@ void normalize_format_time(int64_t ms, char out[40])
     gmtime_r(&s, &tm);
     size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out + n, 40 - n, ".%03dZ", (int)(ms % 1000));
+}
+
+bool normalize_text_valid(struct bytes s)
+{
+    const unsigned char *p = (const unsigned char *)s.base, *end = p + s.len;
+    while (p < end) {
+        unsigned c = *p++;
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f)
+                return false;
+            continue;
+        }
+        size_t n;
+        unsigned min, cp;
+        if ((c & 0xe0) == 0xc0)
+            n = 1, min = 0x80, cp = c & 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+            n = 2, min = 0x800, cp = c & 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+            n = 3, min = 0x10000, cp = c & 0x07;
+        else
+            return false;
+        if ((size_t)(end - p) < n)
+            return false;
+        for (size_t i = 0; i != n; ++i) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        p += n;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+    }
+    return true;
 }
 
 /* The string at a field: a JSON string (or, for ids, an integer, formatted into buf). */
@@ -115,6 +151,25 @@ enum normalize_result normalize_event(const struct conf_source *src, const struc
         return NORMALIZE_INVALID_JSON;
     if (ev->type.base == NULL)
         return NORMALIZE_NO_TYPE;
+    /* Values from JSON are UTF-8 already (jansson checks); header values are raw bytes. A bad
+     * one is replaced by what the dead-letter record can safely carry. */
+    bool bad = false;
+    if (src->type.from == FIELD_HEADER && !normalize_text_valid(ev->type)) {
+        ev->type = BYTES_NULL;
+        bad = true;
+    }
+    if (src->id.from == FIELD_HEADER && !normalize_text_valid(ev->id)) {
+        normalize_hash_id(src->name, req->body, ev->id_buf);
+        ev->key = ev->id = bytes_of(ev->id_buf, 64);
+        bad = true;
+    }
+    if (src->time.from == FIELD_HEADER && !normalize_text_valid(ev->time)) {
+        normalize_format_time(now_ms, ev->time_buf);
+        ev->time = bytes_str(ev->time_buf);
+        bad = true;
+    }
+    if (bad)
+        return NORMALIZE_BAD_ATTRIBUTE;
     for (size_t i = 0; i != src->nkey; ++i) {
         json_t *v = jsonptr_get(doc, src->key[i]);
         if (json_is_string(v) && json_string_length(v) != 0) {

@@ -17,9 +17,11 @@ enum normalize_result {
     NORMALIZE_OK,
     NORMALIZE_INVALID_JSON, /* body is not a JSON object */
     NORMALIZE_NO_TYPE,      /* no string at the source's type pointer/header */
+    NORMALIZE_BAD_ATTRIBUTE, /* a type, id or time read from a header is not UTF-8 text */
 };
 
-/* Name for logs, metrics and the dead-letter reason header: "invalid_json", "no_event_type". */
+/* Name for logs, metrics and the dead-letter reason header: "invalid_json", "no_event_type",
+ * "invalid_attribute". */
 const char *normalize_result_name(enum normalize_result r);
 
 struct event {
@@ -37,6 +39,10 @@ struct event {
  * event_release() afterwards. Any thread. */
 enum normalize_result normalize_event(const struct conf_source *src, const struct request_view *req,
                                       int64_t now_ms, struct event *ev);
+
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF)
+ * without control characters. */
+bool normalize_text_valid(struct bytes s);
 
 /* Releases the document; ev may be reused after. */
 void event_release(struct event *ev);

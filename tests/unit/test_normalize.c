@@ -150,6 +150,22 @@ int main(void)
     CHECK_STR(str(ev.type), "push");
     CHECK_STR(str(ev.id), "72d3162e-cc78");
     event_release(&ev);
+    /* a header attribute that is not UTF-8 text is refused, and the dead letter gets safe values */
+    struct header_view badh[] = {{BYTES_LIT("X-GitHub-Event"), BYTES_LIT("pu\xffsh")},
+                                 {BYTES_LIT("X-GitHub-Delivery"), BYTES_LIT("id\x01")}};
+    rv = req_of("{\"zen\":1}", badh, 2);
+    CHECK(normalize_event(&gh, &rv, now, &ev) == NORMALIZE_BAD_ATTRIBUTE);
+    CHECK_STR(normalize_result_name(NORMALIZE_BAD_ATTRIBUTE), "invalid_attribute");
+    CHECK(ev.type.base == NULL);
+    CHECK(ev.id.len == 64 && ev.key.base == ev.id.base);
+    event_release(&ev);
+    CHECK(normalize_text_valid(BYTES_LIT("caf\xc3\xa9 \xf0\x9f\x98\x80")));
+    CHECK(!normalize_text_valid(BYTES_LIT("\xc0\xaf")));         /* overlong */
+    CHECK(!normalize_text_valid(BYTES_LIT("\xed\xa0\x80")));    /* surrogate */
+    CHECK(!normalize_text_valid(BYTES_LIT("\xf4\x90\x80\x80"))); /* past U+10FFFF */
+    CHECK(!normalize_text_valid(BYTES_LIT("\xe2\x82")));         /* cut short */
+    CHECK(!normalize_text_valid(BYTES_LIT("a\tb")));              /* control */
+
     struct conf_source ps = mono();
     ps.id = (struct conf_field){FIELD_POINTER, "/data/id", {0, 0}};
     rv = req_of("{\"event\":\"charge.success\",\"data\":{\"id\":302961}}", NULL, 0);
