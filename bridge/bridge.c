@@ -21,6 +21,7 @@
 #include "http/server.h"
 #include "kafka/mock.h"
 #include "kafka/producer.h"
+#include "kafka/topics.h"
 #include "pipeline/runtime.h"
 
 struct bridge {
@@ -187,6 +188,8 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         create_embedded_topics(b, cfg);
         log_info("embedded kafka started (in-memory, development only)",
                  LOG_S("bootstrap", bootstrap), LOG_I("brokers", cfg->kafka.embedded_brokers));
+    } else if (cfg->kafka.create_topics && kafka_create_topics(cfg, bootstrap, err) != 0) {
+        goto fail;
     }
 
     /* The server must exist before the producer can report: the producer's reports name it. */
