@@ -239,7 +239,7 @@ cases = {
 for k, v in cases.items():
     put("normalize", k, v)
 
-# Reproducers of bugs found by fuzzing (the replay test fails until they are fixed).
-# envelope_build() in structured mode returns -1 when the type (or id) read from a header is not
-# UTF-8: json_pack() rejects it, so the webhook is answered 500 on every retry.
-put("normalize", "envelope-structured-non-utf8-header", b'{}\0x-github-event: \xff', prefix="crash-")
+# Regression cases of bugs found by fuzzing (crash-* while open, regress-* once fixed).
+# Fixed in d852754: envelope_build() in structured mode returned -1 when the type read from a
+# header was not UTF-8 (json_pack() rejects it), so the webhook was answered 500 on every retry.
+put("normalize", "envelope-structured-non-utf8-header", b'{}\0x-github-event: \xff', prefix="regress-")
