@@ -53,6 +53,7 @@ struct http_server {
     unsigned nloops;
     struct loop admin;
     sem_t started; /* posted by each loop thread once it is set up */
+    struct http_server *retired_next;
     atomic_uint inflight;
     atomic_uint pending_records;
     atomic_bool draining; /* readiness false; requests still served */
