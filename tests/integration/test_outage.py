@@ -2,6 +2,7 @@
 instead, and recovery without a restart."""
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -100,6 +101,29 @@ class Outage(unittest.TestCase):
         self.assertNotIn("refused-2", ids)
         _, _, metrics = self.bridge.admin("GET", "/metrics")
         self.assertRegex(metrics.decode(), r'kafka_records_failed_total\{topic="membership.account-events"\} [1-9]')
+
+    def test_client_leaving_while_its_record_is_in_flight(self):
+        import socket
+        self.kafka.command("rtt 1 1000")
+        self.kafka.command("rtt 2 1000")
+        self.kafka.command("rtt 3 1000")
+        body = event(8, prefix="gone")
+        s = socket.create_connection(("127.0.0.1", self.bridge.port))
+        s.sendall(b"POST /webhooks/mono HTTP/1.1\r\nHost: x\r\nmono-webhook-secret: " + ENV["MONO_WEBHOOK_SECRET"].encode()
+                  + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        time.sleep(0.3)
+        s.close()  # gone before Kafka answers
+        time.sleep(1.5)
+        for b in (1, 2, 3):
+            self.kafka.command(f"rtt {b} 0")
+        # the bridge is fine, counted it, and the record still landed
+        self.assertEqual(self.bridge.post("/webhooks/mono", event(9, prefix="next"))[0], 200)
+        # HTTP/1 in h2o 2.2.5 notices the close when it writes the answer (accepted) or, if it
+        # frees the request first, the bridge counts it as client_gone: either way, once
+        metrics = self.bridge.admin("GET", "/metrics")[2].decode()
+        counts = {k: int(v) for k, v in re.findall(r'webhook_requests_total\{source="mono",status="(accepted|client_gone)"\} (\d+)', metrics)}
+        self.assertEqual(counts["accepted"] + counts["client_gone"], 2, counts)
+        self.assertIn("gone-8", self.ids_in_kafka(expect=2))
 
     def test_fan_out_waits_for_every_topic(self):
         # one of the two topics' partitions leader is slow: the answer waits for both
