@@ -24,6 +24,7 @@ struct delivery {
     h2o_multithread_message_t super;
     struct inflight *inf;
     const char *topic; /* borrowed from the runtime the inflight holds */
+    const struct topic_metrics *metrics; /* likewise */
     enum bridge_status st;
 };
 
@@ -227,7 +228,7 @@ void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
         --inf->pending;
         --inf->loop->pending_records;
         atomic_fetch_sub(&inf->loop->srv->pending_records, 1);
-        metric_add(runtime_topic_metric(d->topic, d->st != BRIDGE_ACCEPTED), 1);
+        metric_add(d->st == BRIDGE_ACCEPTED ? d->metrics->published : d->metrics->failed, 1);
         if (d->st != BRIDGE_ACCEPTED)
             inf->outcome = d->st;
         if (inf->pending == 0)
@@ -300,7 +301,8 @@ static int answer_now(struct loop *loop, h2o_req_t *req, const struct source_rt 
 
 static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
                    const struct event *ev, const struct envelope *env, const char *const *topics,
-                   size_t ntopics, enum bridge_status success, struct outcome *o)
+                   const struct topic_metrics *metrics, size_t ntopics,
+                   enum bridge_status success, struct outcome *o)
 {
     struct http_server *srv = loop->srv;
     o->topic = topics[0];
@@ -334,9 +336,10 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
         struct delivery *d = &inf->records[inf->nrecords];
         d->inf = inf;
         d->topic = topics[i];
+        d->metrics = &metrics[i];
         enum bridge_status st = srv->pub.send(srv->pub.self, topics[i], env, d);
         if (st != BRIDGE_ACCEPTED) {
-            metric_add(runtime_topic_metric(topics[i], 1), 1);
+            metric_add(metrics[i].failed, 1);
             refused = st;
             break;
         }
@@ -393,6 +396,7 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     struct event ev;
     struct envelope env;
     const char *const *topics;
+    const struct topic_metrics *metrics;
     size_t ntopics;
     enum bridge_status success = BRIDGE_ACCEPTED;
     enum normalize_result nr = normalize_event(src->conf, &rv, wall_ms(), &ev);
@@ -406,6 +410,7 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
             return 0;
         }
         topics = (const char *const *)route->topics;
+        metrics = src->route_topics[route - src->conf->routes];
         ntopics = route->ntopics;
     } else {
         o.detail = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
@@ -416,10 +421,11 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         envelope_build_dead_letter(src->conf, &ev, &rv, o.detail, &env);
         topics = (const char *const *)&src->conf->dead_letter_topic;
+        metrics = &src->dead_letter;
         ntopics = 1;
         success = BRIDGE_DEAD_LETTERED;
     }
-    publish(loop, req, src, &ev, &env, topics, ntopics, success, &o);
+    publish(loop, req, src, &ev, &env, topics, metrics, ntopics, success, &o);
     envelope_release(&env);
     event_release(&ev);
     return 0;

@@ -40,25 +40,46 @@ static void source_metrics(struct source_rt *s)
     s->latency = metrics_series(lat, v);
 }
 
-struct metric *runtime_topic_metric(const char *topic, int failed)
+struct topic_metrics runtime_topic_metrics(const char *topic)
 {
     static const char *const labels[] = {"topic", NULL};
-    struct metric_family *f =
-        failed ? metrics_family("kafka_records_failed_total",
-                                "Records Kafka did not acknowledge (or refused), by topic.",
-                                METRIC_COUNTER, labels, NULL, 0)
-               : metrics_family("kafka_records_published_total",
-                                "Records Kafka acknowledged, by topic.", METRIC_COUNTER, labels,
-                                NULL, 0);
     const char *v[] = {topic};
-    return metrics_series(f, v);
+    struct metric_family *failed =
+        metrics_family("kafka_records_failed_total",
+                       "Records Kafka did not acknowledge (or refused), by topic.", METRIC_COUNTER,
+                       labels, NULL, 0);
+    struct metric_family *published =
+        metrics_family("kafka_records_published_total", "Records Kafka acknowledged, by topic.",
+                       METRIC_COUNTER, labels, NULL, 0);
+    return (struct topic_metrics){metrics_series(published, v), metrics_series(failed, v)};
+}
+
+/* Looks up every topic's counters once, so a delivery report only adds to one. */
+static int topic_metrics_of(struct source_rt *s)
+{
+    const struct conf_source *c = s->conf;
+    if ((s->route_topics = calloc(c->nroutes + 1, sizeof(*s->route_topics))) == NULL)
+        return -1;
+    for (size_t r = 0; r != c->nroutes; ++r) {
+        if ((s->route_topics[r] = calloc(c->routes[r].ntopics + 1, sizeof(**s->route_topics))) == NULL)
+            return -1;
+        for (size_t t = 0; t != c->routes[r].ntopics; ++t)
+            s->route_topics[r][t] = runtime_topic_metrics(c->routes[r].topics[t]);
+    }
+    if (c->dead_letter_topic != NULL)
+        s->dead_letter = runtime_topic_metrics(c->dead_letter_topic);
+    return 0;
 }
 
 static void destroy(struct runtime *rt)
 {
     for (size_t i = 0; i != rt->nsources; ++i) {
-        verifier_destroy(rt->sources[i].verifier);
-        route_table_destroy(rt->sources[i].routes);
+        struct source_rt *s = &rt->sources[i];
+        verifier_destroy(s->verifier);
+        route_table_destroy(s->routes);
+        for (size_t r = 0; s->route_topics != NULL && r != s->conf->nroutes; ++r)
+            free(s->route_topics[r]);
+        free(s->route_topics);
     }
     free(rt->sources);
     conf_free(rt->cfg);
@@ -89,6 +110,10 @@ struct runtime *runtime_create(struct bridge_config *cfg, uint64_t generation,
             goto fail;
         }
         source_metrics(s);
+        if (topic_metrics_of(s) != 0) {
+            conf_errorf(err, cfg->file, NULL, NULL, "out of memory");
+            goto fail;
+        }
     }
     rt->cfg = cfg;
     return rt;

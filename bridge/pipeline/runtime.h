@@ -16,8 +16,17 @@
 #include "pipeline/route.h"
 #include "pipeline/verify.h"
 
+/* Counters of one topic: kafka_records_published_total / kafka_records_failed_total. */
+struct topic_metrics {
+    struct metric *published;
+    struct metric *failed;
+};
+
 struct source_rt {
     const struct conf_source *conf;
+    /* per route, per topic (parallel to conf->routes[r].topics), and the dead-letter topic */
+    struct topic_metrics **route_topics;
+    struct topic_metrics dead_letter;
     struct verifier *verifier;
     struct route_table *routes;
     struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_requests_total{source,status} */
@@ -46,7 +55,7 @@ void runtime_release(struct runtime *rt);
 /* The source serving request path `path`, or NULL. */
 const struct source_rt *runtime_find(const struct runtime *rt, struct bytes path);
 
-/* Counter of published/failed records for a topic (bounded: topics come from config). */
-struct metric *runtime_topic_metric(const char *topic, int failed);
+/* The counters of `topic` (bounded: topics come from config). Takes a lock: look up once. */
+struct topic_metrics runtime_topic_metrics(const char *topic);
 
 #endif
