@@ -25,6 +25,16 @@ FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures", "mono")
 SECRET = "it-test-secret-7f3a9c"
 
 
+def wait_for(pred, timeout=5, step=0.05):
+    """Polls pred() until it is true (returns True) or timeout seconds pass (returns False)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
 def fixture(name):
     with open(os.path.join(FIXTURES, name), "rb") as f:
         return f.read()

@@ -10,20 +10,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import Bridge, Consumer, MockKafka
+from harness import Bridge, Consumer, MockKafka, wait_for
 
 RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE = 10  # permanent, and only about this record
 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION = 6
 APIKEY_PRODUCE = 0
 
-
-def wait_for(pred, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
 
 
 class Outage(unittest.TestCase):

@@ -11,16 +11,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import SECRET, Bridge, Consumer, MockKafka
+from harness import SECRET, Bridge, Consumer, MockKafka, wait_for
 
-
-def wait_for(pred, timeout=5, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
 
 
 class Reload(unittest.TestCase):
