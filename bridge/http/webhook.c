@@ -16,7 +16,7 @@
 
 #include "core/log.h"
 #include "http/internal.h"
-#include "pipeline/normalize.h"
+#include "pipeline/decide.h"
 
 struct inflight;
 
@@ -386,47 +386,17 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     if (req->entity.base == NULL)
         rv.body = bytes_of("", 0);
 
-    enum verify_result vr = verifier_check(src->verifier, &rv, wall_ms() / 1000);
-    if (vr != VERIFY_OK) {
-        metric_add(src->verify_failures[vr], 1);
-        o.detail = verify_result_name(vr);
-        return answer_now(loop, req, src, BRIDGE_UNAUTHORIZED, &o);
-    }
-
-    struct event ev;
-    struct envelope env;
-    const char *const *topics;
-    const struct topic_metrics *metrics;
-    size_t ntopics;
-    enum bridge_status success = BRIDGE_ACCEPTED;
-    enum normalize_result nr = normalize_event(src->conf, &rv, wall_ms(), &ev);
-    const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, ev.type) : NULL;
-    o.id = ev.id.base;
-    o.id_len = ev.id.len;
-    if (route != NULL) {
-        if (envelope_build(src->conf, &ev, &rv, &env) != 0) {
-            answer_now(loop, req, src, BRIDGE_INTERNAL, &o);
-            event_release(&ev);
-            return 0;
-        }
-        topics = (const char *const *)route->topics;
-        metrics = src->route_topics[route - src->conf->routes];
-        ntopics = route->ntopics;
-    } else {
-        o.detail = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
-        if (src->conf->dead_letter_topic == NULL) {
-            answer_now(loop, req, src, BRIDGE_BAD_PAYLOAD, &o);
-            event_release(&ev);
-            return 0;
-        }
-        envelope_build_dead_letter(src->conf, &ev, &rv, o.detail, &env);
-        topics = (const char *const *)&src->conf->dead_letter_topic;
-        metrics = &src->dead_letter;
-        ntopics = 1;
-        success = BRIDGE_DEAD_LETTERED;
-    }
-    publish(loop, req, src, &ev, &env, topics, metrics, ntopics, success, &o);
-    envelope_release(&env);
-    event_release(&ev);
+    struct decision d;
+    decide(src, &rv, wall_ms(), &d);
+    o.id = d.ev.id.base;
+    o.id_len = d.ev.id.len;
+    o.detail = d.reason;
+    if (d.status == BRIDGE_UNAUTHORIZED)
+        metric_add(src->verify_failures[d.verify], 1);
+    if (bridge_status_ok(d.status))
+        publish(loop, req, src, &d.ev, &d.env, d.topics, d.metrics, d.ntopics, d.status, &o);
+    else
+        answer_now(loop, req, src, d.status, &o);
+    decision_release(&d);
     return 0;
 }

@@ -1,0 +1,52 @@
+/*
+ * The request decision, in the order a provider's webhook meets the checks: authenticity
+ * first (nothing about an unauthenticated body is trusted or parsed), then the event's
+ * attributes, then the route. A webhook that authenticates but can never be processed goes to
+ * the dead-letter topic with its reason, so the provider does not retry it forever; without a
+ * dead-letter topic it is a 400.
+ */
+#include "decide.h"
+
+#include <string.h>
+
+void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
+            struct decision *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->verify = verifier_check(src->verifier, req, now_ms / 1000);
+    if (d->verify != VERIFY_OK) {
+        d->status = BRIDGE_UNAUTHORIZED;
+        d->reason = verify_result_name(d->verify);
+        return;
+    }
+    enum normalize_result nr = normalize_event(src->conf, req, now_ms, &d->ev);
+    const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, d->ev.type) : NULL;
+    if (route != NULL) {
+        if (envelope_build(src->conf, &d->ev, req, &d->env) != 0) {
+            d->status = BRIDGE_INTERNAL;
+            d->reason = "out_of_memory";
+            return;
+        }
+        d->status = BRIDGE_ACCEPTED;
+        d->topics = (const char *const *)route->topics;
+        d->metrics = src->route_topics[route - src->conf->routes];
+        d->ntopics = route->ntopics;
+        return;
+    }
+    d->reason = nr != NORMALIZE_OK ? normalize_result_name(nr) : "unrouted";
+    if (src->conf->dead_letter_topic == NULL) {
+        d->status = BRIDGE_BAD_PAYLOAD;
+        return;
+    }
+    envelope_build_dead_letter(src->conf, &d->ev, req, d->reason, &d->env);
+    d->status = BRIDGE_DEAD_LETTERED;
+    d->topics = (const char *const *)&src->conf->dead_letter_topic;
+    d->metrics = &src->dead_letter;
+    d->ntopics = 1;
+}
+
+void decision_release(struct decision *d)
+{
+    envelope_release(&d->env);
+    event_release(&d->ev);
+}

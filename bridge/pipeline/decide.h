@@ -1,0 +1,35 @@
+/*
+ * The decision for one webhook, made from its bytes and the source's runtime alone:
+ * verification, normalization, routing, dead-lettering, and the record to publish. The HTTP
+ * layer answers what it can before (404, 405, 413, shutting down) and publishes what this
+ * decides; the golden tests (tests/golden/) run this same function on recorded requests.
+ * Pure: no I/O, the clock is an argument. Any thread.
+ */
+#ifndef BRIDGE_PIPELINE_DECIDE_H
+#define BRIDGE_PIPELINE_DECIDE_H
+
+#include "pipeline/envelope.h"
+#include "pipeline/normalize.h"
+#include "pipeline/runtime.h"
+
+struct decision {
+    /* ACCEPTED or DEAD_LETTERED: publish `env` to `topics`; else answer with this status
+     * (UNAUTHORIZED, BAD_PAYLOAD, INTERNAL) and publish nothing. */
+    enum bridge_status status;
+    enum verify_result verify;    /* why verification failed, VERIFY_OK otherwise */
+    const char *reason;           /* static text for logs: a verify or dead-letter reason */
+    struct event ev;              /* id and time are set from normalization on */
+    struct envelope env;
+    const char *const *topics;    /* borrowed from the runtime's config */
+    const struct topic_metrics *metrics; /* parallel to topics */
+    size_t ntopics;
+};
+
+/* Decides what to do with request `req` for source `src`, received at now_ms (Unix ms).
+ * Always call decision_release() afterwards. */
+void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
+            struct decision *d);
+
+void decision_release(struct decision *d);
+
+#endif
