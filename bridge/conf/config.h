@@ -113,6 +113,8 @@ struct conf_source {
     enum ack_mode ack;      /* default broker */
     unsigned ack_timeout_ms;         /* default 5000 */
     enum ce_format format;           /* default binary */
+    unsigned rate_limit;             /* accepted webhooks per second, 0 = unlimited (default) */
+    unsigned rate_burst;             /* bucket size; 0 = rate_limit */
     char *dead_letter_topic;         /* default: the top-level one; NULL = none (answer 400) */
     struct conf_cidr *allow_from;    /* empty = any address */
     size_t nallow_from;

@@ -196,6 +196,9 @@ static void print_source(FILE *out, const struct conf_source *src)
     fprintf(out, "  ack: %s, timeout %u ms, success %d, format %s\n",
             conf_enum_name(conf_ack_values, (int)src->ack), src->ack_timeout_ms,
             src->success_status, conf_enum_name(conf_format_values, (int)src->format));
+    if (src->rate_limit != 0)
+        fprintf(out, "  rate_limit: %u/s, burst %u\n", src->rate_limit,
+                src->rate_burst != 0 ? src->rate_burst : src->rate_limit);
     print_routes(out, src);
 }
 

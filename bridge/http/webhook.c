@@ -393,6 +393,8 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     o.detail = d.reason;
     if (d.status == BRIDGE_UNAUTHORIZED)
         metric_add(src->verify_failures[d.verify], 1);
+    if (bridge_status_ok(d.status) && !ratelimit_take(src->limit, o.start_ns))
+        d.status = BRIDGE_RATE_LIMITED; /* after verification: forgeries spend no budget */
     if (bridge_status_ok(d.status))
         publish(loop, req, src, &d.ev, &d.env, d.topics, d.metrics, d.ntopics, d.status, &o);
     else

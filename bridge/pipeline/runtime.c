@@ -77,6 +77,10 @@ static void destroy(struct runtime *rt)
         struct source_rt *s = &rt->sources[i];
         verifier_destroy(s->verifier);
         route_table_destroy(s->routes);
+        if (s->limit != NULL) {
+            ratelimit_release(s->limit);
+            free(s->limit);
+        }
         for (size_t r = 0; s->route_topics != NULL && r != s->conf->nroutes; ++r)
             free(s->route_topics[r]);
         free(s->route_topics);
@@ -110,7 +114,9 @@ struct runtime *runtime_create(struct bridge_config *cfg, uint64_t generation,
             goto fail;
         }
         source_metrics(s);
-        if (topic_metrics_of(s) != 0) {
+        if ((s->limit = malloc(sizeof(*s->limit))) != NULL)
+            ratelimit_init(s->limit, s->conf->rate_limit, s->conf->rate_burst);
+        if (s->limit == NULL || topic_metrics_of(s) != 0) {
             conf_errorf(err, cfg->file, NULL, NULL, "out of memory");
             goto fail;
         }

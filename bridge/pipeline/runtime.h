@@ -12,6 +12,7 @@
 
 #include "conf/config.h"
 #include "core/metrics.h"
+#include "core/ratelimit.h"
 #include "core/status.h"
 #include "pipeline/route.h"
 #include "pipeline/verify.h"
@@ -32,6 +33,7 @@ struct source_rt {
     struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_requests_total{source,status} */
     struct metric *verify_failures[VERIFY_RESULT_COUNT];
     struct metric *latency; /* webhook_request_duration_seconds{source} */
+    struct ratelimit *limit; /* the source's rate_limit (per runtime: a reload starts it full) */
 };
 
 struct runtime {

@@ -1,5 +1,6 @@
 """Timeouts and limits: idle and slow clients are cut off without stalling others, the
 connection limit holds, oversized headers are refused; /metrics passes promtool."""
+import json
 import os
 import shutil
 import socket
@@ -11,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import Bridge, MockKafka
+from harness import Bridge, Consumer, MockKafka
 
 
 def closed_within(sock, seconds):
@@ -134,6 +135,35 @@ class Limits(unittest.TestCase):
             self.assertIn(family, body)
         self.assertRegex(body, r'webhook_verification_failures_total\{source="mono",reason="mismatch"\} [1-9]')
         self.assertRegex(body, r'kafka_records_published_total\{topic="membership.account-events"\} [1-9]')
+
+
+class RateLimit(unittest.TestCase):
+    def test_rate_limit_answers_429_and_produces_nothing(self):
+        kafka = MockKafka(brokers=1)
+        kafka.create_topics(TOPICS)
+        bridge = Bridge(config(kafka.bootstrap, source_extra="    rate_limit: 2\n    rate_burst: 5"), env=ENV)
+        consumer = Consumer(kafka.bootstrap)
+        try:
+            answers = [bridge.post("/webhooks/mono", event(i, prefix="rl")) for i in range(8)]
+            codes = [a[0] for a in answers]
+            self.assertEqual(codes.count(200), 5, codes)
+            self.assertEqual(codes.count(429), 3, codes)
+            for status, headers, body in answers:
+                if status == 429:
+                    self.assertEqual(headers.get("retry-after"), "5")
+                    self.assertEqual(json.loads(body)["status"], "rate_limited")
+            # forgeries spend no budget: the limiter counts only verified webhooks
+            self.assertEqual(bridge.post("/webhooks/mono", event(99), secret="forged")[0], 401)
+            time.sleep(1.1)  # two more tokens
+            self.assertEqual(bridge.post("/webhooks/mono", event(100, prefix="rl"))[0], 200)
+            ids = [json.loads(r.value)["event_id"] for r in consumer.read("membership.account-events", expect=6)]
+            self.assertEqual(sorted(ids), sorted([f"rl-{i}" for i, c in enumerate(codes) if c == 200] + ["rl-100"]))
+            metrics = bridge.admin("GET", "/metrics")[2].decode()
+            self.assertIn('webhook_requests_total{source="mono",status="rate_limited"} 3', metrics)
+        finally:
+            consumer.close()
+            bridge.stop()
+            kafka.close()
 
 
 if __name__ == "__main__":

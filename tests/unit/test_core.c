@@ -7,6 +7,7 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelimit.h"
 #include "core/status.h"
 
 static char *read_all(int fd)
@@ -80,5 +81,28 @@ int main(void)
     CHECK_CONTAINS(text, "t_seconds_sum{source=\"mono\"} 5.055000\n");
     free(text);
     metrics_shutdown();
+
+    /* token bucket: a burst, then the rate, refilled by elapsed time, never above the burst */
+    struct ratelimit rl;
+    ratelimit_init(&rl, 10, 3);
+    uint64_t t = 1000000000;
+    int ok = 0;
+    for (int i = 0; i < 5; ++i)
+        ok += ratelimit_take(&rl, t);
+    CHECK(ok == 3);
+    CHECK(!ratelimit_take(&rl, t + 50000000));   /* 50 ms: half a token */
+    CHECK(ratelimit_take(&rl, t + 100000000));   /* 100 ms: one token */
+    CHECK(!ratelimit_take(&rl, t + 100000000));
+    ok = 0;
+    for (int i = 0; i < 10; ++i)
+        ok += ratelimit_take(&rl, t + 10000000000ull); /* 10 s later: the bucket holds 3, not 100 */
+    CHECK(ok == 3);
+    ratelimit_release(&rl);
+    ratelimit_init(&rl, 0, 0); /* 0: unlimited */
+    ok = 0;
+    for (int i = 0; i < 1000; ++i)
+        ok += ratelimit_take(&rl, t);
+    CHECK(ok == 1000);
+    ratelimit_release(&rl);
     return check_done();
 }
