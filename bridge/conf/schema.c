@@ -346,8 +346,9 @@ const struct conf_schema conf_schema[] = {
      .def = "0",
      .min = 0,
      .max = 1000000,
-     .doc = "Webhooks per second this source may send (after verification, all replicas' loops "
-            "of this process together); beyond it 429 with `Retry-After`. 0: unlimited."},
+     .doc = "Webhooks per second this source may send (counted after verification, over all event "
+            "loops of this process; each replica has its own); beyond it 429 with `Retry-After`. "
+            "0: unlimited."},
     {.path = "sources.*.rate_burst",
      .type = CONF_T_UINT,
      .offset = SRC(rate_burst),
