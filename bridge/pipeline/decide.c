@@ -19,7 +19,7 @@ void decide(const struct source_rt *src, const struct request_view *req, int64_t
         d->reason = verify_result_name(d->verify);
         return;
     }
-    enum normalize_result nr = normalize_event(src->conf, req, now_ms, &d->ev);
+    enum normalize_result nr = normalize_event(src->normalizer, req, now_ms, &d->ev);
     const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, d->ev.type) : NULL;
     if (route != NULL) {
         if (envelope_build(src->conf, &d->ev, req, &d->env) != 0) {

@@ -1,10 +1,12 @@
 /*
- * Normalization parses the body once with jansson and reads attributes through JSON pointers
- * (or headers, for providers that put the type or id there). The body bytes are never
- * re-serialized: the Kafka value is the request body itself, so parsing here only serves to
- * find attributes and to reject what is not JSON.
- * Rejected: a streaming scan for the few pointers (faster, but a second JSON parser to trust
- * and fuzz, for bodies of a few kilobytes).
+ * Normalization scans the body once (jscan: validation and the few JSON pointers in one pass,
+ * no tree, no allocation) and reads attributes from it or from headers, for providers that put
+ * the type or id there. The body bytes are never re-serialized: the Kafka value is the request
+ * body itself. Attribute strings without escapes are views into the body; escaped ones are
+ * unescaped into the event's scratch space.
+ * This replaced a jansson parse of every body, which was two thirds of the instructions per
+ * webhook; jansson remains for structured mode, whose value embeds the parsed body, and the
+ * scanner is fuzzed against jansson (tests/fuzz/fuzz_jscan.c) to accept exactly what it does.
  */
 #include "normalize.h"
 
@@ -13,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline/jsonptr.h"
+#include "pipeline/jscan.h"
+
+#include <stddef.h>
+#include <stdlib.h>
 
 const char *normalize_result_name(enum normalize_result r)
 {
@@ -92,67 +97,134 @@ bool normalize_text_valid(struct bytes s)
     return true;
 }
 
-/* The string at a field: a JSON string (or, for ids, an integer, formatted into buf). */
-static struct bytes field_value(const struct conf_field *f, json_t *doc,
-                                const struct request_view *req, char *buf, size_t cap)
+enum { PTR_TYPE, PTR_ID, PTR_TIME, PTR_KEYS };
+
+struct normalizer {
+    const struct conf_source *src;
+    /* slot of type/id/time among ptrs, or -1 when not a pointer; keys follow from first_key */
+    int slot[PTR_KEYS];
+    size_t first_key;
+    size_t nptrs;
+    struct jscan_pointer ptrs[];
+};
+
+struct normalizer *normalizer_create(const char *file, const struct conf_source *src,
+                                     struct conf_error *err)
 {
-    switch (f->from) {
-    case FIELD_ABSENT:
-        break;
-    case FIELD_HEADER: {
-        struct bytes v = request_header(req, bytes_str(f->value));
-        if (v.base != NULL && v.len != 0)
-            return v;
-        break;
+    const struct conf_field *fields[PTR_KEYS] = {&src->type, &src->id, &src->time};
+    size_t n = src->nkey;
+    for (int f = 0; f != PTR_KEYS; ++f)
+        n += fields[f]->from == FIELD_POINTER;
+    if (n > JSCAN_MAX_POINTERS) {
+        conf_errorf(err, file, &src->pos, "sources", "%s: more than %d JSON pointers", src->name,
+                    JSCAN_MAX_POINTERS);
+        return NULL;
     }
-    case FIELD_POINTER: {
-        json_t *v = doc == NULL ? NULL : jsonptr_get(doc, f->value);
-        if (json_is_string(v) && json_string_length(v) != 0)
-            return bytes_of(json_string_value(v), json_string_length(v));
-        if (buf != NULL && json_is_integer(v)) {
-            int n = snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-            return bytes_of(buf, (size_t)n);
-        }
-        break;
+    struct normalizer *z = calloc(1, sizeof(*z) + n * sizeof(z->ptrs[0]));
+    if (z == NULL) {
+        conf_errorf(err, file, NULL, NULL, "out of memory");
+        return NULL;
     }
+    z->src = src;
+    for (int f = 0; f != PTR_KEYS; ++f) {
+        z->slot[f] = -1;
+        if (fields[f]->from != FIELD_POINTER)
+            continue;
+        if (jscan_pointer_compile(fields[f]->value, &z->ptrs[z->nptrs]) != 0)
+            goto too_long;
+        z->slot[f] = (int)z->nptrs++;
     }
-    return BYTES_NULL;
+    z->first_key = z->nptrs;
+    for (size_t k = 0; k != src->nkey; ++k)
+        if (jscan_pointer_compile(src->key[k], &z->ptrs[z->nptrs++]) != 0)
+            goto too_long;
+    return z;
+too_long:
+    conf_errorf(err, file, &src->pos, "sources", "%s: a JSON pointer has more than %d tokens or "
+                "%d bytes", src->name, JSCAN_POINTER_MAX_TOKENS, JSCAN_POINTER_MAX_LEN);
+    free(z);
+    return NULL;
 }
 
-enum normalize_result normalize_event(const struct conf_source *src, const struct request_view *req,
+void normalizer_destroy(struct normalizer *n)
+{
+    free(n);
+}
+
+/* Space for unescaped strings: the event's scratch, or one heap block for all of them. */
+struct space {
+    char *p;
+    size_t left;
+};
+
+/* A non-empty string hit as a view (unescaped into space when needed); BYTES_NULL otherwise. */
+static struct bytes string_of(const struct jscan_hit *h, struct space *sp)
+{
+    if (h->kind != JSCAN_STRING || h->raw.len == 0)
+        return BYTES_NULL;
+    if (!h->escaped)
+        return h->raw;
+    size_t n = jscan_unescape(h->raw, sp->p, sp->left);
+    if (n == SIZE_MAX || n == 0)
+        return BYTES_NULL;
+    struct bytes b = bytes_of(sp->p, n);
+    sp->p += n;
+    sp->left -= n;
+    return b;
+}
+
+static struct bytes header_value(const struct conf_field *f, const struct request_view *req)
+{
+    struct bytes v = f->from == FIELD_HEADER ? request_header(req, bytes_str(f->value)) : BYTES_NULL;
+    return v.base != NULL && v.len != 0 ? v : BYTES_NULL;
+}
+
+enum normalize_result normalize_event(const struct normalizer *n, const struct request_view *req,
                                       int64_t now_ms, struct event *ev)
 {
-    memset(ev, 0, sizeof(*ev));
+    const struct conf_source *src = n->src;
+    struct jscan_hit hits[JSCAN_MAX_POINTERS];
+    memset(ev, 0, offsetof(struct event, id_buf));
+    ev->heap = NULL;
 
-    json_error_t jerr;
-    /* JSON_ALLOW_NUL: a \u0000 inside a string is valid JSON; lengths are used throughout */
-    json_t *doc = json_loadb(req->body.base, req->body.len, JSON_ALLOW_NUL, &jerr);
-    if (doc != NULL && !json_is_object(doc)) {
-        json_decref(doc);
-        doc = NULL;
+    bool valid = jscan(req->body, n->ptrs, n->nptrs, hits) == 0;
+    /* escaped strings unescape to at most their raw length */
+    size_t need = 0;
+    for (size_t i = 0; valid && i != n->nptrs; ++i)
+        if (hits[i].kind == JSCAN_STRING && hits[i].escaped)
+            need += hits[i].raw.len;
+    struct space sp = {ev->scratch, sizeof(ev->scratch)};
+    if (need > sizeof(ev->scratch) && (ev->heap = malloc(need)) != NULL)
+        sp = (struct space){ev->heap, need};
+#define HIT(f) (valid && n->slot[f] >= 0 ? &hits[n->slot[f]] : NULL)
+
+    const struct jscan_hit *h = HIT(PTR_ID);
+    ev->id = h != NULL ? string_of(h, &sp) : header_value(&src->id, req);
+    if (ev->id.base == NULL && h != NULL && h->kind == JSCAN_INTEGER) {
+        int len = snprintf(ev->id_buf, sizeof(ev->id_buf), "%lld", jscan_integer(h->raw));
+        ev->id = bytes_of(ev->id_buf, (size_t)len);
     }
-    ev->doc = doc;
-
-    ev->id = field_value(&src->id, doc, req, ev->id_buf, sizeof(ev->id_buf));
     if (ev->id.base == NULL) {
         normalize_hash_id(src->name, req->body, ev->id_buf);
         ev->id = bytes_of(ev->id_buf, 64);
     }
-    ev->time = field_value(&src->time, doc, req, NULL, 0);
+    h = HIT(PTR_TIME);
+    ev->time = h != NULL ? string_of(h, &sp) : header_value(&src->time, req);
     if (ev->time.base == NULL) {
         normalize_format_time(now_ms, ev->time_buf);
         ev->time = bytes_str(ev->time_buf);
     }
     ev->key = ev->id;
-    if (doc == NULL && src->type.from != FIELD_HEADER)
+    if (!valid)
         return NORMALIZE_INVALID_JSON;
-    ev->type = field_value(&src->type, doc, req, NULL, 0);
-    if (doc == NULL)
-        return NORMALIZE_INVALID_JSON;
+    h = HIT(PTR_TYPE);
+    ev->type = h != NULL ? string_of(h, &sp) : header_value(&src->type, req);
     if (ev->type.base == NULL)
         return NORMALIZE_NO_TYPE;
-    /* Values from JSON are UTF-8 already (jansson checks); header values are raw bytes. A bad
-     * one is replaced by what the dead-letter record can safely carry. */
+#undef HIT
+
+    /* Values from JSON are UTF-8 already (the scanner checks); header values are raw bytes. A
+     * bad one is replaced by what the dead-letter record can safely carry. */
     bool bad = false;
     if (src->type.from == FIELD_HEADER && !normalize_text_valid(ev->type)) {
         ev->type = BYTES_NULL;
@@ -170,12 +242,18 @@ enum normalize_result normalize_event(const struct conf_source *src, const struc
     }
     if (bad)
         return NORMALIZE_BAD_ATTRIBUTE;
-    for (size_t i = 0; i != src->nkey; ++i) {
-        json_t *v = jsonptr_get(doc, src->key[i]);
-        if (json_is_string(v) && json_string_length(v) != 0) {
-            ev->key = bytes_of(json_string_value(v), json_string_length(v));
+    for (size_t k = n->first_key; k != n->nptrs; ++k) {
+        struct bytes key = string_of(&hits[k], &sp);
+        if (key.base != NULL) {
+            ev->key = key;
             break;
         }
+    }
+    if (src->format == CE_FORMAT_STRUCTURED) {
+        /* the value embeds the parsed body: the one case that needs a tree */
+        ev->doc = json_loadb(req->body.base, req->body.len, JSON_ALLOW_NUL, NULL);
+        if (ev->doc == NULL)
+            return NORMALIZE_INVALID_JSON; /* not reached: the scanner accepts what jansson does */
     }
     return NORMALIZE_OK;
 }
@@ -184,4 +262,6 @@ void event_release(struct event *ev)
 {
     json_decref(ev->doc);
     ev->doc = NULL;
+    free(ev->heap);
+    ev->heap = NULL;
 }

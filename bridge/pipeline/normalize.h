@@ -25,19 +25,32 @@ enum normalize_result {
 const char *normalize_result_name(enum normalize_result r);
 
 struct event {
-    json_t *doc;       /* owned; NULL when the body is not JSON */
+    json_t *doc;       /* owned; the parsed body, for `format: structured` only, else NULL */
     struct bytes type; /* ce_type */
     struct bytes id;   /* ce_id: provider's id, else sha256(source, 0, body) in hex */
     struct bytes time; /* ce_time: provider's timestamp, else receive time (RFC 3339, UTC) */
     struct bytes key;  /* first key pointer holding a string, else the id */
     char id_buf[72];
     char time_buf[40];
+    char scratch[256]; /* unescaped strings (values with \-escapes) */
+    char *heap;        /* owned; when scratch is too small */
 };
 
-/* Fills *ev from the request for source `src`, received at now_ms (Unix milliseconds). The
- * id and time are filled even on failure (the dead-letter record needs them). Always call
- * event_release() afterwards. Any thread. */
-enum normalize_result normalize_event(const struct conf_source *src, const struct request_view *req,
+/* A source's normalization, compiled once per config (its JSON pointers). Read-only after
+ * creation: any thread may use it. */
+struct normalizer;
+
+/* Compiles src's pointers; src must outlive it. Returns NULL with err filled when a pointer
+ * is too deep or too long for the scanner (16 tokens, 255 bytes). */
+struct normalizer *normalizer_create(const char *file, const struct conf_source *src,
+                                     struct conf_error *err);
+void normalizer_destroy(struct normalizer *n);
+
+/* Fills *ev from the request for normalizer n's source, received at now_ms (Unix
+ * milliseconds). The body is scanned once (jscan), without building a tree; only
+ * `format: structured` also parses it with jansson. The id and time are filled even on failure
+ * (the dead-letter record needs them). Always call event_release() afterwards. Any thread. */
+enum normalize_result normalize_event(const struct normalizer *n, const struct request_view *req,
                                       int64_t now_ms, struct event *ev);
 
 /* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF)

@@ -76,6 +76,7 @@ static void destroy(struct runtime *rt)
     for (size_t i = 0; i != rt->nsources; ++i) {
         struct source_rt *s = &rt->sources[i];
         verifier_destroy(s->verifier);
+        normalizer_destroy(s->normalizer);
         route_table_destroy(s->routes);
         if (s->limit != NULL) {
             ratelimit_release(s->limit);
@@ -108,6 +109,8 @@ struct runtime *runtime_create(struct bridge_config *cfg, uint64_t generation,
         s->verifier =
             verifier_create(cfg->file, s->conf, cfg->trusted_proxies, cfg->ntrusted_proxies, err);
         if (s->verifier == NULL)
+            goto fail;
+        if ((s->normalizer = normalizer_create(cfg->file, s->conf, err)) == NULL)
             goto fail;
         if ((s->routes = route_table_create(s->conf->routes, s->conf->nroutes)) == NULL) {
             conf_errorf(err, cfg->file, NULL, NULL, "out of memory");

@@ -14,6 +14,7 @@
 #include "core/metrics.h"
 #include "core/ratelimit.h"
 #include "core/status.h"
+#include "pipeline/normalize.h"
 #include "pipeline/route.h"
 #include "pipeline/verify.h"
 
@@ -29,6 +30,7 @@ struct source_rt {
     struct topic_metrics **route_topics;
     struct topic_metrics dead_letter;
     struct verifier *verifier;
+    struct normalizer *normalizer;
     struct route_table *routes;
     struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_requests_total{source,status} */
     struct metric *verify_failures[VERIFY_RESULT_COUNT];

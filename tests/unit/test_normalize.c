@@ -24,6 +24,29 @@ static struct conf_source mono(void)
     return s;
 }
 
+/* The source's compiled normalizer; kept until exit (a test's handful). */
+static const struct normalizer *nz(const struct conf_source *src)
+{
+    static struct {
+        const struct conf_source *src;
+        struct conf_source copy;
+        struct normalizer *n;
+    } cache[16];
+    static size_t n;
+    for (size_t i = 0; i != n; ++i)
+        if (cache[i].src == src && memcmp(&cache[i].copy, src, sizeof(*src)) == 0)
+            return cache[i].n;
+    struct conf_error err;
+    cache[n].src = src;
+    cache[n].copy = *src;
+    cache[n].n = normalizer_create("test.yaml", src, &err);
+    if (cache[n].n == NULL) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
+    }
+    return cache[n++].n;
+}
+
 static struct request_view req_of(const char *body, const struct header_view *h, size_t nh)
 {
     return (struct request_view){.path = BYTES_LIT("/webhooks/mono"), .body = bytes_str(body),
@@ -65,7 +88,7 @@ int main(void)
     struct header_view tp[] = {{BYTES_LIT("TraceParent"),
                                 BYTES_LIT("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")}};
     struct request_view rv = req_of(full, tp, 1);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.type), "mono.events.account_updated");
     CHECK_STR(str(ev.id), "evt_1");
     CHECK_STR(str(ev.time), "2026-03-14T09:12:51.702Z");
@@ -89,7 +112,7 @@ int main(void)
     const char *legacy = "{\"event\":\"mono.events.account_connected\",\"data\":{\"account\":{\"id\":5},"
                          "\"object\":{\"account\":\"acc_obj\"}}}";
     rv = req_of(legacy, NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
     char want[65];
     normalize_hash_id("mono", rv.body, want);
     CHECK_STR(str(ev.id), want);
@@ -111,13 +134,13 @@ int main(void)
 
     /* no key pointer holds a string: the key is the id */
     rv = req_of("{\"event\":\"x\",\"event_id\":\"e2\",\"data\":{}}", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.key), "e2");
     event_release(&ev);
 
     /* failures: not JSON, not an object, no type, a type that is not a string */
     rv = req_of("{\"event\":", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_INVALID_JSON);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_INVALID_JSON);
     CHECK(ev.id.len == 64); /* the dead-letter record still gets an id */
     envelope_build_dead_letter(&src, &ev, &rv, normalize_result_name(NORMALIZE_INVALID_JSON), &env);
     CHECK_STR(hdr(&env, "dead_letter_reason", buf), "invalid_json");
@@ -126,16 +149,16 @@ int main(void)
     envelope_release(&env);
     event_release(&ev);
     rv = req_of("[1,2]", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_INVALID_JSON);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_INVALID_JSON);
     event_release(&ev);
     rv = req_of("{\"data\":{}}", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_NO_TYPE);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_NO_TYPE);
     event_release(&ev);
     rv = req_of("{\"event\":42}", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_NO_TYPE);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_NO_TYPE);
     event_release(&ev);
     rv = req_of("{\"event\":\"\"}", NULL, 0);
-    CHECK(normalize_event(&src, &rv, now, &ev) == NORMALIZE_NO_TYPE);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_NO_TYPE);
     event_release(&ev);
 
     /* type and id from headers (GitHub style); integer ids are formatted */
@@ -146,7 +169,7 @@ int main(void)
     struct header_view ghh[] = {{BYTES_LIT("X-GitHub-Event"), BYTES_LIT("push")},
                                 {BYTES_LIT("X-GitHub-Delivery"), BYTES_LIT("72d3162e-cc78")}};
     rv = req_of("{\"zen\":1}", ghh, 2);
-    CHECK(normalize_event(&gh, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.type), "push");
     CHECK_STR(str(ev.id), "72d3162e-cc78");
     event_release(&ev);
@@ -154,7 +177,7 @@ int main(void)
     struct header_view badh[] = {{BYTES_LIT("X-GitHub-Event"), BYTES_LIT("pu\xffsh")},
                                  {BYTES_LIT("X-GitHub-Delivery"), BYTES_LIT("id\x01")}};
     rv = req_of("{\"zen\":1}", badh, 2);
-    CHECK(normalize_event(&gh, &rv, now, &ev) == NORMALIZE_BAD_ATTRIBUTE);
+    CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_BAD_ATTRIBUTE);
     CHECK_STR(normalize_result_name(NORMALIZE_BAD_ATTRIBUTE), "invalid_attribute");
     CHECK(ev.type.base == NULL);
     CHECK(ev.id.len == 64 && ev.key.base == ev.id.base);
@@ -169,7 +192,7 @@ int main(void)
     struct conf_source ps = mono();
     ps.id = (struct conf_field){FIELD_POINTER, "/data/id", {0, 0}};
     rv = req_of("{\"event\":\"charge.success\",\"data\":{\"id\":302961}}", NULL, 0);
-    CHECK(normalize_event(&ps, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&ps), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.id), "302961");
     event_release(&ev);
 
@@ -177,7 +200,7 @@ int main(void)
     struct conf_source st = mono();
     st.format = CE_FORMAT_STRUCTURED;
     rv = req_of(full, tp, 1);
-    CHECK(normalize_event(&st, &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(normalize_event(nz(&st), &rv, now, &ev) == NORMALIZE_OK);
     CHECK(envelope_build(&st, &ev, &rv, &env) == 0);
     json_t *ce = json_loadb(env.value.base, env.value.len, 0, NULL);
     CHECK_STR(json_string_value(json_object_get(ce, "specversion")), "1.0");
