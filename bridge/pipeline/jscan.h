@@ -2,8 +2,9 @@
  * Single-pass JSON scanner: checks that a webhook body is exactly one JSON object and finds the
  * values at a few JSON pointers (RFC 6901) in the same pass, without building a tree and without
  * allocating. It accepts and rejects exactly what json_loadb(body, JSON_ALLOW_NUL) followed by
- * json_is_object() does, except that nesting deeper than JSCAN_MAX_DEPTH is refused. Pure; any
- * thread.
+ * json_is_object() does, except that nesting deeper than JSCAN_MAX_DEPTH is refused, and so is
+ * a raw NUL byte right after a number or literal (jansson 2.14 skips it, a known bug:
+ * akheron/jansson#331). Pure; any thread.
  */
 #ifndef BRIDGE_PIPELINE_JSCAN_H
 #define BRIDGE_PIPELINE_JSCAN_H
