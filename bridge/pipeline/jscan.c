@@ -47,8 +47,8 @@ int jscan_pointer_compile(const char *ptr, struct jscan_pointer *out)
         if (len != 0 && len <= 9 && (len == 1 || t[0] != '0')) {
             index = 0;
             for (size_t i = 0; i != len && index != UINT32_MAX; ++i)
-                index = t[i] >= '0' && t[i] <= '9' ? index * 10 + (uint32_t)(t[i] - '0')
-                                                   : UINT32_MAX;
+                index =
+                    t[i] >= '0' && t[i] <= '9' ? index * 10 + (uint32_t)(t[i] - '0') : UINT32_MAX;
         }
         out->tok[out->ntok].off = (uint16_t)start;
         out->tok[out->ntok].len = (uint16_t)len;
@@ -207,6 +207,7 @@ static bool escaped_equals(struct bytes raw, const char *tok, size_t len)
 
 /* Bytes that may appear raw in a string with nothing more to check: printable ASCII and DEL
  * (jansson, like RFC 8259, refuses only 0x00-0x1f), except '"' and '\\'. */
+/* clang-format off */
 static const unsigned char plain_byte[256] = {
     ['\x20'] = 1, 1, 0 /* " */, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -215,6 +216,7 @@ static const unsigned char plain_byte[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
+/* clang-format on */
 
 #define STR_ESCAPED 1u
 #define STR_NUL 2u /* contains \u0000 */
@@ -307,7 +309,7 @@ static bool real_overflows(const unsigned char *s, const unsigned char *end)
             exp10 = exp10 > 0 ? 1LL << 40 : -(1LL << 40);
     }
     if (first == NULL)
-        return false; /* zero */
+        return false;    /* zero */
     if (dig_end < end) { /* exponent */
         const unsigned char *e = dig_end + 1;
         bool neg = *e == '-';
@@ -447,8 +449,8 @@ static void descend(struct scan *s, uint64_t parent, size_t pathlen, bool object
     for (uint64_t m = parent; m != 0; m &= m - 1) {
         unsigned i = (unsigned)__builtin_ctzll(m);
         const struct jscan_pointer *p = &s->ptrs[i];
-        bool match = object ? token_matches_key(p, pathlen, key, escaped)
-                            : p->tok[pathlen].index == index;
+        bool match =
+            object ? token_matches_key(p, pathlen, key, escaped) : p->tok[pathlen].index == index;
         if (!match)
             continue;
         s->hits[i] = (struct jscan_hit){JSCAN_ABSENT, BYTES_NULL, false};
@@ -556,7 +558,7 @@ value:
     }
     }
 
-member: {
+member : {
     /* at a key's opening quote (anything else fails) inside the object at `depth` */
     if (*p != '"')
         return fail(hits, n);
@@ -570,8 +572,7 @@ member: {
         return fail(hits, n);
     p = skip_space(p + 1, end);
     if (depth < MASK_LEVELS && s.lv[depth].live != 0)
-        descend(&s, s.lv[depth].live, depth - 1, true, key, flags & STR_ESCAPED, 0, &live,
-                &target);
+        descend(&s, s.lv[depth].live, depth - 1, true, key, flags & STR_ESCAPED, 0, &live, &target);
     else
         live = target = 0;
     goto value;
@@ -580,8 +581,8 @@ member: {
 element:
     /* at an element's first byte inside the array at `depth` */
     if (depth < MASK_LEVELS && s.lv[depth].live != 0)
-        descend(&s, s.lv[depth].live, depth - 1, false, BYTES_NULL, false, s.lv[depth].index,
-                &live, &target);
+        descend(&s, s.lv[depth].live, depth - 1, false, BYTES_NULL, false, s.lv[depth].index, &live,
+                &target);
     else
         live = target = 0;
     goto value;

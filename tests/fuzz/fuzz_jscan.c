@@ -26,9 +26,12 @@
 #define PTR_CAP 1024
 
 static const char *const fixed[] = {
-    "",       "/",      "/event",  "/event_id", "/timestamp", "/data/account/_id",
-    "/data/0", "/a~1b", "/data/items/0/id", "/a", "/a/b", "/a/0",
-    "/a/1/b", "/0",     "/~0",     "/\xc3\xa9",
+    "",          "/",          "/event",
+    "/event_id", "/timestamp", "/data/account/_id",
+    "/data/0",   "/a~1b",      "/data/items/0/id",
+    "/a",        "/a/b",       "/a/0",
+    "/a/1/b",    "/0",         "/~0",
+    "/\xc3\xa9",
 };
 #define NFIXED (sizeof fixed / sizeof fixed[0])
 
@@ -43,7 +46,8 @@ static size_t depth_of(json_t *v)
     if (json_is_object(v)) {
         const char *k;
         json_t *m;
-        json_object_foreach (v, k, m) {
+        json_object_foreach(v, k, m)
+        {
             size_t c = depth_of(m);
             d = c > d ? c : d;
         }
@@ -52,7 +56,8 @@ static size_t depth_of(json_t *v)
     if (json_is_array(v)) {
         size_t i;
         json_t *m;
-        json_array_foreach (v, i, m) {
+        json_array_foreach(v, i, m)
+        {
             size_t c = depth_of(m);
             d = c > d ? c : d;
         }
@@ -91,7 +96,8 @@ static void collect(json_t *v, char *prefix, size_t len, size_t ntok, struct pat
         const char *k;
         size_t klen;
         json_t *m;
-        json_object_keylen_foreach (v, k, klen, m) {
+        json_object_keylen_foreach(v, k, klen, m)
+        {
             size_t l = len;
             if (out->n == MAX_DERIVED || !append(prefix, &l, k, klen))
                 break;
@@ -102,7 +108,8 @@ static void collect(json_t *v, char *prefix, size_t len, size_t ntok, struct pat
     } else if (json_is_array(v)) {
         size_t i;
         json_t *m;
-        json_array_foreach (v, i, m) {
+        json_array_foreach(v, i, m)
+        {
             char tok[24];
             int tl = snprintf(tok, sizeof tok, "%zu", i);
             size_t l = len;

@@ -50,7 +50,7 @@ static void test_grammar(void)
     INVALID("null");
     INVALID("{}{}");
     INVALID("{} x");
-    INVALID("{}\f"); /* form feed is not JSON whitespace */
+    INVALID("{}\f");           /* form feed is not JSON whitespace */
     INVALID("\xef\xbb\xbf{}"); /* no BOM */
     INVALID("{");
     INVALID("{\"a\"");
@@ -149,7 +149,7 @@ static void test_strings(void)
     VALID("{\"a\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"}");
     VALID("{\"a\":\"\\u0041\\u00e9\\u20AC\\uD83D\\uDE00\"}");
     VALID("{\"a\":\"\\u0000\"}"); /* JSON_ALLOW_NUL */
-    INVALID("{\"a\\u0000\":1}");   /* jansson: NUL byte in object key not supported */
+    INVALID("{\"a\\u0000\":1}");  /* jansson: NUL byte in object key not supported */
     VALID("{\"a\":\"\x7f\"}");    /* DEL is not a control character for JSON */
     INVALID("{\"a\":\"\x1f\"}");
     INVALID("{\"a\":\"\t\"}");
@@ -177,16 +177,16 @@ static void test_strings(void)
     /* raw UTF-8 */
     VALID("{\"a\":\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xed\x9f\xbf\"}");
     VALID("{\"\xc3\xa9\":\"\xc2\x80\"}");
-    INVALID("{\"a\":\"\x80\"}");           /* lone continuation byte */
-    INVALID("{\"a\":\"\xc3\"}");           /* truncated */
+    INVALID("{\"a\":\"\x80\"}"); /* lone continuation byte */
+    INVALID("{\"a\":\"\xc3\"}"); /* truncated */
     INVALID("{\"a\":\"\xc3");
     INVALID("{\"a\":\"\xe2\x82\"}");
-    INVALID("{\"a\":\"\xc0\xaf\"}");       /* overlong '/' */
+    INVALID("{\"a\":\"\xc0\xaf\"}"); /* overlong '/' */
     INVALID("{\"a\":\"\xc1\xbf\"}");
-    INVALID("{\"a\":\"\xe0\x80\xaf\"}");   /* overlong, 3 bytes */
+    INVALID("{\"a\":\"\xe0\x80\xaf\"}");     /* overlong, 3 bytes */
     INVALID("{\"a\":\"\xf0\x80\x80\xaf\"}"); /* overlong, 4 bytes */
-    INVALID("{\"a\":\"\xed\xa0\x80\"}");   /* U+D800 */
-    INVALID("{\"a\":\"\xed\xbf\xbf\"}");   /* U+DFFF */
+    INVALID("{\"a\":\"\xed\xa0\x80\"}");     /* U+D800 */
+    INVALID("{\"a\":\"\xed\xbf\xbf\"}");     /* U+DFFF */
     INVALID("{\"a\":\"\xf4\x90\x80\x80\"}"); /* U+110000 */
     INVALID("{\"a\":\"\xf5\x80\x80\x80\"}");
     INVALID("{\"a\":\"\xff\"}");
@@ -254,7 +254,7 @@ static enum jscan_kind find(const char *body, const char *ptr)
     struct jscan_hit h;
     found[0] = '\0';
     if (jscan_pointer_compile(ptr, &p) != 0 || jscan(bytes_str(body), &p, 1, &h) != 0)
-        return (enum jscan_kind)-1;
+        return (enum jscan_kind) - 1;
     if (h.kind != JSCAN_ABSENT) {
         memcpy(found, h.raw.base, h.raw.len);
         found[h.raw.len] = '\0';
@@ -307,14 +307,13 @@ static void test_lookup(void)
     FIND(b, "/even", JSCAN_ABSENT, "");
     FIND(b, "/events", JSCAN_ABSENT, "");
     /* a malformed body finds nothing */
-    CHECK(find("{\"event\":\"x\",}", "/event") == (enum jscan_kind)-1);
+    CHECK(find("{\"event\":\"x\",}", "/event") == (enum jscan_kind) - 1);
 
     /* arrays past ten elements, and nested past the pointer's length */
     FIND("{\"a\":[0,1,2,3,4,5,6,7,8,9,10,11]}", "/a/11", JSCAN_INTEGER, "11");
     FIND("{\"a\":[0,1,2,3,4,5,6,7,8,9,10,11]}", "/a/12", JSCAN_ABSENT, "");
     FIND("{\"a\":[[[[1]]],{\"b\":[2]}]}", "/a/1/b/0", JSCAN_INTEGER, "2");
-    FIND("{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":1}}}}}", "/a/b/c", JSCAN_OTHER,
-         "{\"d\":{\"e\":1}}");
+    FIND("{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":1}}}}}", "/a/b/c", JSCAN_OTHER, "{\"d\":{\"e\":1}}");
 }
 
 static void test_keys(void)
