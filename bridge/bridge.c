@@ -115,12 +115,6 @@ static double gauge_ready(void *arg)
     return b->producer ? producer_ready(b->producer) : 0;
 }
 
-static double gauge_one(void *arg)
-{
-    (void)arg;
-    return 1;
-}
-
 static void register_metrics(struct bridge *b)
 {
     static const char *const result[] = {"result", NULL};
@@ -142,7 +136,6 @@ static void register_metrics(struct bridge *b)
                                               "Build information (always 1).", METRIC_GAUGE,
                                               build, NULL, 0);
     metric_set(metrics_series(bi, (const char *const[]){BRIDGE_VERSION}), 1);
-    (void)gauge_one;
 }
 
 static unsigned cpu_count(void)
