@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -196,13 +197,24 @@ static bool warm_up(struct producer *p)
     return true;
 }
 
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void *poll_main(void *arg)
 {
     struct producer *p = arg;
+    uint64_t next_warm_up = 0;
     while (!atomic_load(&p->stop)) {
-        if (!atomic_load(&p->warm) && atomic_load(&p->brokers_up) > 0) {
+        /* a missing topic keeps the bridge unready: retry (and say so) every few seconds */
+        if (!atomic_load(&p->warm) && atomic_load(&p->brokers_up) > 0 &&
+            monotonic_ms() >= next_warm_up) {
             if (warm_up(p))
                 atomic_store(&p->warm, true);
+            next_warm_up = monotonic_ms() + 5000;
         }
         rd_kafka_poll(p->rk, 100);
     }
