@@ -91,14 +91,16 @@ def render_config(template, **values):
 class Bridge:
     """The webhook-bridge binary on a config file; logs are captured (JSON lines)."""
 
-    def __init__(self, config_text, env=None, wait_ready=True, extra_args=()):
+    def __init__(self, config_text, env=None, wait_ready=True, extra_args=(), configmap=False):
+        """configmap=True lays the config out as Kubernetes mounts a ConfigMap:
+        DIR/bridge.yaml -> ..data/bridge.yaml, ..data -> ..<version>/ (see write_config)."""
         self.dir = tempfile.mkdtemp(prefix="bridge-it-")
+        self.configmap = configmap
+        self.versions = 0
         self.config_path = os.path.join(self.dir, "bridge.yaml")
         self.port = free_port()
         self.admin_port = free_port()
-        config_text = render_config(config_text, port=self.port, admin_port=self.admin_port)
-        with open(self.config_path, "w") as f:
-            f.write(config_text)
+        self.write_config(config_text)
         self.log_path = os.path.join(self.dir, "bridge.log")
         self.log_file = open(self.log_path, "wb")
         full_env = dict(os.environ)
@@ -109,11 +111,24 @@ class Bridge:
             self.wait_ready()
 
     def write_config(self, config_text):
+        """Replaces the config file atomically: a rename over it, or with configmap=True a new
+        version directory and one rename of the ..data symlink, as the kubelet does."""
         config_text = render_config(config_text, port=self.port, admin_port=self.admin_port)
-        tmp = self.config_path + ".new"
-        with open(tmp, "w") as f:
+        if not self.configmap:
+            tmp = self.config_path + ".new"
+            with open(tmp, "w") as f:
+                f.write(config_text)
+            os.rename(tmp, self.config_path)
+            return
+        self.versions += 1
+        version = f"..v{self.versions}"
+        os.mkdir(os.path.join(self.dir, version))
+        with open(os.path.join(self.dir, version, "bridge.yaml"), "w") as f:
             f.write(config_text)
-        os.rename(tmp, self.config_path)
+        os.symlink(version, os.path.join(self.dir, "..data_tmp"))
+        os.rename(os.path.join(self.dir, "..data_tmp"), os.path.join(self.dir, "..data"))
+        if self.versions == 1:
+            os.symlink("..data/bridge.yaml", self.config_path)
 
     def logs(self):
         with open(self.log_path, "rb") as f:

@@ -64,6 +64,20 @@ class Reload(unittest.TestCase):
         ids = [json.loads(r.value)["event_id"] for r in self.consumer.read("membership.v2", expect=1)]
         self.assertEqual(ids, ["watched-3"])
 
+    def test_configmap_symlink_swap_reloads(self):
+        # the kubelet updates a mounted ConfigMap by pointing the ..data symlink at a new
+        # directory: the file's path stays, the file behind it changes
+        self.bridge.stop()
+        self.bridge = Bridge(self.cfg1, env=ENV, configmap=True)
+        self.assertTrue(os.path.islink(self.bridge.config_path))
+        self.bridge.write_config(self.cfg2)
+        self.assertTrue(wait_for(lambda: self.reloads("success") >= 1, timeout=5))
+        self.assertEqual(self.bridge.post("/webhooks/mono", event(9, prefix="cm"))[0], 200)
+        ids = [json.loads(r.value)["event_id"] for r in self.consumer.read("membership.v2", expect=1)]
+        self.assertEqual(ids, ["cm-9"])
+        self.assertTrue(any(r["msg"] == "config reloaded" and r["trigger"] == "file changed"
+                            for r in self.bridge.log_records()))
+
     def test_invalid_file_is_refused_and_the_old_config_stays(self):
         bad = self.cfg2.replace("scheme: shared-secret", "scheme: shared-secrett")
         self.bridge.write_config(bad)

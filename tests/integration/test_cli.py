@@ -1,0 +1,86 @@
+"""`webhook-bridge --check-config`: the resolved routing table with secrets masked and exit 0,
+or FILE:LINE:COL: key: message and exit 2, including the checks only librdkafka can make."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import BRIDGE_BIN, SOURCE_DIR
+
+GOOD = """kafka:
+  brokers: embedded
+  librdkafka:
+    compression.type: zstd
+sources:
+  mono:
+    path: /webhooks/mono
+    verify:
+      scheme: shared-secret
+      header: mono-webhook-secret
+      secrets: ["${CLI_TEST_SECRET}"]
+    routes:
+      "*": webhooks.all
+      mono.events.account_*: membership.accounts
+      mono.events.account_connected: [membership.connected, notifications.connected]
+"""
+
+
+def check(text, env=None):
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+    try:
+        e = dict(os.environ)
+        e.update(env or {})
+        p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", f.name], capture_output=True,
+                           text=True, env=e, timeout=30)
+        return p.returncode, p.stdout, p.stderr.replace(f.name, "FILE")
+    finally:
+        os.unlink(f.name)
+
+
+class CheckConfig(unittest.TestCase):
+    def test_valid_config_prints_routes_in_match_order_with_secrets_masked(self):
+        code, out, err = check(GOOD, {"CLI_TEST_SECRET": "s3cr3t-value-42"})
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("s3cr3t-value-42", out + err)
+        self.assertIn("********", out)
+        routes = out[out.index("routes (match order):"):].splitlines()[1:4]
+        self.assertEqual([r.strip() for r in routes],
+                         ["mono.events.account_connected -> membership.connected, notifications.connected",
+                          "mono.events.account_* -> membership.accounts", "* -> webhooks.all"])
+
+    def test_shipped_configs_are_valid(self):
+        for name in ["bridge.yaml", "production.yaml", "kubernetes.yaml", "compose.yaml"]:
+            code, out, err = check(open(os.path.join(SOURCE_DIR, "config", name)).read(),
+                                   {"MONO_WEBHOOK_SECRET": "x"})
+            self.assertEqual(code, 0, f"{name}: {err}")
+
+    def test_errors_name_file_line_col_and_key(self):
+        cases = [
+            (GOOD.replace("compression.type: zstd", "compression.type: lz5"),
+             "FILE:4:5: kafka.librdkafka.compression.type: "),
+            (GOOD.replace("compression.type: zstd", "no.such.property: 1"),
+             "FILE:4:5: kafka.librdkafka.no.such.property: "),
+            (GOOD.replace("compression.type: zstd", "acks: 1"),
+             "FILE:4:5: kafka.librdkafka.acks: set by webhook-bridge itself"),
+            (GOOD, "FILE:11:17: sources.mono.verify.secrets[0]: environment variable CLI_TEST_SECRET is not set"),
+            (GOOD.replace("    routes:", "    colour: blue\n    routes:"), "FILE:12:5: sources.mono.colour: unknown key"),
+            (GOOD.replace('"*": webhooks.all', '"*": []'), "FILE:13:"),
+        ]
+        for text, want in cases:
+            code, out, err = check(text, {"CLI_TEST_SECRET": "s"} if "CLI_TEST_SECRET is not" not in want else {})
+            self.assertEqual(code, 2, want)
+            self.assertIn(want, err)
+            self.assertEqual(out, "")
+
+    def test_missing_file(self):
+        p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", "/nonexistent.yaml"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("/nonexistent.yaml: cannot open", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
