@@ -81,6 +81,10 @@ int admin_on_req(h2o_handler_t *self, h2o_req_t *req);
 /* server.c: the loop owning an h2o context */
 struct loop *loop_of(h2o_context_t *ctx);
 
+/* Sends a complete response whose body is already in the request's pool (not copied). */
+void http_respond_pooled(h2o_req_t *req, int status, const char *reason,
+                         const char *content_type, char *body, size_t len);
+
 /* Sends a complete response with a fixed body; sets content-length so keep-alive survives. */
 void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type,
                   const char *body, size_t len);

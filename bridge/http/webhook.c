@@ -65,6 +65,20 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void http_respond_pooled(h2o_req_t *req, int status, const char *reason,
+                         const char *content_type, char *body, size_t len)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    req->res.status = status;
+    req->res.reason = reason;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
+    req->res.content_length = len; /* see http_respond */
+    h2o_start_response(req, &generator);
+    h2o_iovec_t buf = h2o_iovec_init(body, len);
+    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
 void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type,
                   const char *body, size_t len)
 {
@@ -120,18 +134,21 @@ static void answer(h2o_req_t *req, const struct source_rt *src, enum bridge_stat
     if (st == BRIDGE_METHOD_NOT_ALLOWED)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
 
-    char esc[200];
-    size_t elen = 0;
-    if (id_len != 0 && id_len <= 64) /* longer ids are left out of the body, not cut */
-        elen = log_json_escape(esc, sizeof(esc), id, id_len);
-    if (elen > sizeof(esc))
-        elen = 0;
-    char *body = h2o_mem_alloc_pool(&req->pool, 64 + sizeof(esc));
-    int n = elen != 0 ? snprintf(body, 64 + sizeof(esc), "{\"status\":\"%s\",\"id\":\"%.*s\"}\n",
-                                 bridge_status_name(st), (int)elen, esc)
-                      : snprintf(body, 64 + sizeof(esc), "{\"status\":\"%s\"}\n",
-                                 bridge_status_name(st));
-    http_respond(req, status, reason_phrase(status), "application/json", body, (size_t)n);
+    /* {"status":"NAME","id":"ID"}\n, built in the request's pool (the hot path: no printf) */
+    const char *name = bridge_status_name(st);
+    size_t nlen = strlen(name), cap = nlen + 6 * 64 + 32, n = 0;
+    char *body = h2o_mem_alloc_pool(&req->pool, cap);
+#define APPEND(s, l) (memcpy(body + n, (s), (l)), n += (l))
+    APPEND("{\"status\":\"", 11);
+    APPEND(name, nlen);
+    /* ids over 64 bytes are left out of the body, not cut; escaped, at most 6 bytes each */
+    if (id_len != 0 && id_len <= 64) {
+        APPEND("\",\"id\":\"", 8);
+        n += log_json_escape(body + n, cap - n, id, id_len);
+    }
+    APPEND("\"}\n", 3);
+#undef APPEND
+    http_respond_pooled(req, status, reason_phrase(status), "application/json", body, n);
 }
 
 /* What one answered request leaves behind: a metric sample and one log line (never its body

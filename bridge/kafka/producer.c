@@ -34,7 +34,55 @@ struct producer {
     atomic_bool warm;
     char **topics; /* routed topics to warm up */
     size_t ntopics;
+    /* Handles of the routed topics, by name hash (open addressing, read-only after create):
+     * producing by name takes librdkafka's write lock on its topic list for every record. */
+    struct {
+        const char *name;
+        rd_kafka_topic_t *rkt;
+    } *handles;
+    size_t handle_mask;
 };
+
+static size_t hash_name(const char *s)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s; ++s)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The cached handle of `topic`, or NULL (a topic that appeared with a reload). */
+static rd_kafka_topic_t *handle_of(const struct producer *p, const char *topic)
+{
+    if (p->handles == NULL)
+        return NULL;
+    for (size_t i = hash_name(topic) & p->handle_mask;; i = (i + 1) & p->handle_mask) {
+        if (p->handles[i].name == NULL)
+            return NULL;
+        if (strcmp(p->handles[i].name, topic) == 0)
+            return p->handles[i].rkt;
+    }
+}
+
+static void make_handles(struct producer *p)
+{
+    size_t size = 8;
+    while (size < 2 * p->ntopics)
+        size *= 2;
+    if ((p->handles = calloc(size, sizeof(*p->handles))) == NULL)
+        return; /* then every record goes by name: slower, still correct */
+    p->handle_mask = size - 1;
+    for (size_t t = 0; t != p->ntopics; ++t) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, p->topics[t], NULL);
+        if (rkt == NULL)
+            continue;
+        size_t i = hash_name(p->topics[t]) & p->handle_mask;
+        while (p->handles[i].name != NULL)
+            i = (i + 1) & p->handle_mask;
+        p->handles[i].name = p->topics[t];
+        p->handles[i].rkt = rkt;
+    }
+}
 
 /* Settings the delivery guarantee depends on: set here, refused in kafka.librdkafka. */
 static const char *const fixed_props[] = {"acks", "request.required.acks", "enable.idempotence",
@@ -276,8 +324,12 @@ struct producer *producer_create(const struct bridge_config *cfg, const char *bo
         conf_errorf(err, cfg->file, &cfg->kafka.brokers_pos, "kafka", "%s", errstr);
         goto fail;
     }
+    make_handles(p);
     if (pthread_create(&p->thread, NULL, poll_main, p) != 0) {
         conf_errorf(err, cfg->file, NULL, "kafka", "cannot start the poll thread");
+        for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
+            if (p->handles[i].rkt != NULL)
+                rd_kafka_topic_destroy(p->handles[i].rkt);
         rd_kafka_destroy(p->rk);
         p->rk = NULL;
         goto fail;
@@ -295,11 +347,21 @@ enum bridge_status producer_send(struct producer *p, const char *topic, const st
     for (size_t i = 0; i != env->nheaders; ++i)
         rd_kafka_header_add(hdrs, env->headers[i].name, -1, env->headers[i].value.base,
                             (ssize_t)env->headers[i].value.len);
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(env->key.base, env->key.len),
-        RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    rd_kafka_topic_t *rkt = handle_of(p, topic);
+    rd_kafka_resp_err_t e =
+        rkt != NULL
+            ? rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
+                                RD_KAFKA_V_KEY(env->key.base, env->key.len),
+                                RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+                                RD_KAFKA_V_END)
+            : rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_KEY(env->key.base, env->key.len),
+                                RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+                                RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return BRIDGE_ACCEPTED; /* librdkafka owns hdrs now */
     rd_kafka_headers_destroy(hdrs);
@@ -349,10 +411,14 @@ void producer_destroy(struct producer *p)
         atomic_store(&p->stop, true);
         pthread_join(p->thread, NULL);
         rd_kafka_poll(p->rk, 0);
+        for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
+            if (p->handles[i].rkt != NULL)
+                rd_kafka_topic_destroy(p->handles[i].rkt);
         rd_kafka_destroy(p->rk);
     }
     for (size_t i = 0; i != p->ntopics; ++i)
         free(p->topics[i]);
     free(p->topics);
+    free(p->handles);
     free(p);
 }
