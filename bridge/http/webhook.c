@@ -73,7 +73,8 @@ void http_respond_pooled(h2o_req_t *req, int status, const char *reason,
     req->res.reason = reason;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
-    req->res.content_length = len; /* see http_respond */
+    /* h2o 2.2.5 closes the connection after a response without a length */
+    req->res.content_length = len;
     h2o_start_response(req, &generator);
     h2o_iovec_t buf = h2o_iovec_init(body, len);
     h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
@@ -82,13 +83,8 @@ void http_respond_pooled(h2o_req_t *req, int status, const char *reason,
 void http_respond(h2o_req_t *req, int status, const char *reason, const char *content_type,
                   const char *body, size_t len)
 {
-    req->res.status = status;
-    req->res.reason = reason;
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
-                   strlen(content_type));
-    /* h2o 2.2.5 closes the connection after a response without a length */
-    req->res.content_length = len;
-    h2o_send_inline(req, body, len);
+    h2o_iovec_t copy = h2o_strdup(&req->pool, body, len);
+    http_respond_pooled(req, status, reason, content_type, copy.base, copy.len);
 }
 
 static const char *reason_phrase(int status)

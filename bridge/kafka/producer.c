@@ -64,6 +64,14 @@ static rd_kafka_topic_t *handle_of(const struct producer *p, const char *topic)
     }
 }
 
+/* Releases the cached handles (before rd_kafka_destroy, which waits for them). */
+static void destroy_handles(struct producer *p)
+{
+    for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
+        if (p->handles[i].rkt != NULL)
+            rd_kafka_topic_destroy(p->handles[i].rkt);
+}
+
 static void make_handles(struct producer *p)
 {
     size_t size = 8;
@@ -327,9 +335,7 @@ struct producer *producer_create(const struct bridge_config *cfg, const char *bo
     make_handles(p);
     if (pthread_create(&p->thread, NULL, poll_main, p) != 0) {
         conf_errorf(err, cfg->file, NULL, "kafka", "cannot start the poll thread");
-        for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
-            if (p->handles[i].rkt != NULL)
-                rd_kafka_topic_destroy(p->handles[i].rkt);
+        destroy_handles(p);
         rd_kafka_destroy(p->rk);
         p->rk = NULL;
         goto fail;
@@ -411,9 +417,7 @@ void producer_destroy(struct producer *p)
         atomic_store(&p->stop, true);
         pthread_join(p->thread, NULL);
         rd_kafka_poll(p->rk, 0);
-        for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
-            if (p->handles[i].rkt != NULL)
-                rd_kafka_topic_destroy(p->handles[i].rkt);
+        destroy_handles(p);
         rd_kafka_destroy(p->rk);
     }
     for (size_t i = 0; i != p->ntopics; ++i)
