@@ -173,10 +173,20 @@ static struct bytes string_of(const struct jscan_hit *h, struct space *sp)
     return b;
 }
 
-static struct bytes header_value(const struct conf_field *f, const struct request_view *req)
+/* The field's header value, or BYTES_NULL when absent or empty. Header values are raw bytes
+ * (JSON values are UTF-8 already: the scanner checks): one that is not text sets *bad and counts
+ * as absent, so the event gets the same safe fallbacks as when the header is missing. */
+static struct bytes header_text(const struct conf_field *f, const struct request_view *req,
+                                bool *bad)
 {
     struct bytes v = f->from == FIELD_HEADER ? request_header(req, bytes_str(f->value)) : BYTES_NULL;
-    return v.base != NULL && v.len != 0 ? v : BYTES_NULL;
+    if (v.base == NULL || v.len == 0)
+        return BYTES_NULL;
+    if (!normalize_text_valid(v)) {
+        *bad = true;
+        return BYTES_NULL;
+    }
+    return v;
 }
 
 enum normalize_result normalize_event(const struct normalizer *n, const struct request_view *req,
@@ -198,8 +208,9 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
         sp = (struct space){ev->heap, need};
 #define HIT(f) (valid && n->slot[f] >= 0 ? &hits[n->slot[f]] : NULL)
 
+    bool bad = false, bad_type = false;
     const struct jscan_hit *h = HIT(PTR_ID);
-    ev->id = h != NULL ? string_of(h, &sp) : header_value(&src->id, req);
+    ev->id = h != NULL ? string_of(h, &sp) : header_text(&src->id, req, &bad);
     if (ev->id.base == NULL && h != NULL && h->kind == JSCAN_INTEGER) {
         int len = snprintf(ev->id_buf, sizeof(ev->id_buf), "%lld", jscan_integer(h->raw));
         ev->id = bytes_of(ev->id_buf, (size_t)len);
@@ -209,7 +220,7 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
         ev->id = bytes_of(ev->id_buf, 64);
     }
     h = HIT(PTR_TIME);
-    ev->time = h != NULL ? string_of(h, &sp) : header_value(&src->time, req);
+    ev->time = h != NULL ? string_of(h, &sp) : header_text(&src->time, req, &bad);
     if (ev->time.base == NULL) {
         normalize_format_time(now_ms, ev->time_buf);
         ev->time = bytes_str(ev->time_buf);
@@ -218,29 +229,11 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
     if (!valid)
         return NORMALIZE_INVALID_JSON;
     h = HIT(PTR_TYPE);
-    ev->type = h != NULL ? string_of(h, &sp) : header_value(&src->type, req);
-    if (ev->type.base == NULL)
+    ev->type = h != NULL ? string_of(h, &sp) : header_text(&src->type, req, &bad_type);
+    if (ev->type.base == NULL && !bad_type)
         return NORMALIZE_NO_TYPE;
 #undef HIT
-
-    /* Values from JSON are UTF-8 already (the scanner checks); header values are raw bytes. A
-     * bad one is replaced by what the dead-letter record can safely carry. */
-    bool bad = false;
-    if (src->type.from == FIELD_HEADER && !normalize_text_valid(ev->type)) {
-        ev->type = BYTES_NULL;
-        bad = true;
-    }
-    if (src->id.from == FIELD_HEADER && !normalize_text_valid(ev->id)) {
-        normalize_hash_id(src->name, req->body, ev->id_buf);
-        ev->key = ev->id = bytes_of(ev->id_buf, 64);
-        bad = true;
-    }
-    if (src->time.from == FIELD_HEADER && !normalize_text_valid(ev->time)) {
-        normalize_format_time(now_ms, ev->time_buf);
-        ev->time = bytes_str(ev->time_buf);
-        bad = true;
-    }
-    if (bad)
+    if (bad || bad_type)
         return NORMALIZE_BAD_ATTRIBUTE;
     for (size_t k = n->first_key; k != n->nptrs; ++k) {
         struct bytes key = string_of(&hits[k], &sp);

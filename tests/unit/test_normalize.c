@@ -182,6 +182,16 @@ int main(void)
     CHECK(ev.type.base == NULL);
     CHECK(ev.id.len == 64 && ev.key.base == ev.id.base);
     event_release(&ev);
+    /* a body that is not JSON: the dead letter still gets a safe id, not the header's bytes */
+    rv = req_of("not json", badh, 2);
+    CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_INVALID_JSON);
+    CHECK(ev.id.len == 64 && normalize_text_valid(ev.id));
+    event_release(&ev);
+    /* no type header at all is still no_event_type, even with a bad id header */
+    struct header_view idonly[] = {{BYTES_LIT("X-GitHub-Delivery"), BYTES_LIT("id\x01")}};
+    rv = req_of("{\"zen\":1}", idonly, 1);
+    CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_NO_TYPE);
+    event_release(&ev);
     CHECK(normalize_text_valid(BYTES_LIT("caf\xc3\xa9 \xf0\x9f\x98\x80")));
     CHECK(!normalize_text_valid(BYTES_LIT("\xc0\xaf")));         /* overlong */
     CHECK(!normalize_text_valid(BYTES_LIT("\xed\xa0\x80")));    /* surrogate */
