@@ -181,7 +181,14 @@ const struct conf_schema conf_schema[] = {
      .def_doc = "none",
      .doc = "librdkafka properties passed through as-is (`compression.type: zstd`), in file "
             "order. Values are scalars. Properties whose name contains `password` or `secret` "
-            "are masked in `--check-config` output."},
+            "are masked in `--check-config` output. `acks` (all) and `enable.idempotence` "
+            "(true) are fixed and refused here. The bridge's own defaults, which these "
+            "override: `linger.ms: 0.5`, `max.in.flight.requests.per.connection: 1` (batches "
+            "grow with load; with many busy partitions led by one broker, raise it to up to 5 "
+            "so they do not wait for each other), `message.timeout.ms: 30000`, "
+            "`queue.buffering.max.messages: 100000`, `queue.buffering.max.kbytes: 65536`, "
+            "`statistics.interval.ms: 1000`, `socket.keepalive.enable: true`, "
+            "`client.id: webhook-bridge`."},
 
     {.path = "dead_letter_topic",
      .type = CONF_T_TOPIC,

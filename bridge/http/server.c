@@ -172,6 +172,12 @@ static int init_loop(struct loop *loop, struct conf_error *err)
 static void *loop_main(void *arg)
 {
     struct loop *loop = arg;
+    char name[16]; /* what `top -H` and `ps -L` show; the kernel keeps 15 characters */
+    if (loop->index < loop->srv->nloops)
+        snprintf(name, sizeof(name), "http-%u", loop->index);
+    else
+        snprintf(name, sizeof(name), "admin");
+    pthread_setname_np(pthread_self(), name);
     loop->init_status = init_loop(loop, &loop->init_error);
     sem_post(&loop->srv->started);
     if (loop->init_status != 0)

@@ -97,9 +97,16 @@ static const char *const fixed_props[] = {"acks", "request.required.acks", "enab
                                           "bootstrap.servers", "metadata.broker.list",
                                           "dr_msg_cb", "dr_cb", NULL};
 
-/* Defaults an operator may override under kafka.librdkafka. */
+/* Defaults an operator may override under kafka.librdkafka (listed in the schema's doc).
+ * One produce request in flight per broker connection, with librdkafka's default of one more
+ * queued behind it, batches by load: records gather while the request ahead is out, so a quiet
+ * bridge sends at once and a busy one sends large batches. With more requests in flight (5,
+ * librdkafka's default) each partition keeps sending small batches, and at high load the broker
+ * thread spins between them: at 256 connections p99 doubled in tests/bench (its README has the
+ * figures). linger.ms then only gathers what arrives within half a millisecond. */
 static const char *const default_props[][2] = {
-    {"linger.ms", "1"},
+    {"linger.ms", "0.5"},
+    {"max.in.flight.requests.per.connection", "1"},
     {"message.timeout.ms", "30000"},
     {"queue.buffering.max.messages", "100000"},
     {"queue.buffering.max.kbytes", "65536"},
@@ -264,6 +271,7 @@ static void *poll_main(void *arg)
 {
     struct producer *p = arg;
     uint64_t next_warm_up = 0;
+    pthread_setname_np(pthread_self(), "kafka-poll");
     while (!atomic_load(&p->stop)) {
         /* a missing topic keeps the bridge unready: retry (and say so) every few seconds */
         if (!atomic_load(&p->warm) && atomic_load(&p->brokers_up) > 0 &&

@@ -1,7 +1,8 @@
 /*
  * Test helper: runs a librdkafka mock cluster (the real Kafka protocol on loopback) and takes
  * fault-injection commands on stdin, one per line, answering "ok" or "error ...":
- *   topic NAME PARTITIONS       create a topic
+ *   topic NAME PARTITIONS       create a topic (every partition led by the same broker)
+ *   leader NAME PARTITION BROKER  move a partition's leadership
  *   down BROKER_ID | up BROKER_ID
  *   rtt BROKER_ID MS            add round-trip latency
  *   errors APIKEY ERR [COUNT]   the next COUNT requests of APIKEY (0 = Produce) fail with ERR
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
             break;
         if (strcmp(cmd, "topic") == 0 && sscanf(line, "%*s %255s %d", name, &a) == 2)
             e = rd_kafka_mock_topic_create(mc, name, a, brokers < 3 ? brokers : 3);
+        else if (strcmp(cmd, "leader") == 0 && sscanf(line, "%*s %255s %d %d", name, &a, &b) == 3)
+            e = rd_kafka_mock_partition_set_leader(mc, name, a, b);
         else if (strcmp(cmd, "down") == 0 && sscanf(line, "%*s %d", &a) == 1)
             e = rd_kafka_mock_broker_set_down(mc, a);
         else if (strcmp(cmd, "up") == 0 && sscanf(line, "%*s %d", &a) == 1)

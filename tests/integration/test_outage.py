@@ -129,7 +129,9 @@ class Overload(unittest.TestCase):
     def test_inflight_limit_answers_503_at_once(self):
         kafka = MockKafka(brokers=1)
         kafka.create_topics(TOPICS)
-        bridge = Bridge(config(kafka.bootstrap, ack_timeout_ms=4000, extra="max_inflight: 4"), env=ENV)
+        # ack_timeout_ms leaves room for the accepted records' partitions, all led by the one
+        # broker, to take turns (one produce request in flight per connection by default)
+        bridge = Bridge(config(kafka.bootstrap, ack_timeout_ms=9000, extra="max_inflight: 4"), env=ENV)
         try:
             kafka.command("rtt 1 1500")  # every request now waits ~1.5 s for Kafka
             results = []
