@@ -25,6 +25,10 @@
 #   BRIDGE_THREADS  the bridge's `threads` (default 0: one loop per CPU)
 #   LIBRDKAFKA      k=v,k=v put under the bridge's kafka.librdkafka (default: none, the bridge's
 #                   own defaults)
+#   PARTITIONS      partitions per topic (default 3)
+#   LEADERS         spread (default: partition p led by broker p mod 3 + 1, as a balanced cluster
+#                   has it) or one (the mock's own layout: every partition led by one broker)
+#   MOCK_RTT_MS     round-trip latency the mock brokers add (default 0: loopback)
 #   IDLE_COUNTS     idle keep-alive connection counts (default "1000 10000"; "" skips)
 #   PEER_DIR        the Node.js peer (default ../shared/bench/node-peer next to the repository)
 #   PROFILE_CMD     if set, run against bridge-durable only: started once, PROFILE_CMD is run
@@ -51,7 +55,9 @@ SECRET='bench-secret-5d1c'
 BODY=$root/tests/fixtures/mono/mono.events.account_updated.json
 WEBHOOK_PATH=/webhooks/mono
 RECORD_TOPIC=membership.account-updated # where account_updated goes, for the bridge and the peer
-PARTITIONS=3
+PARTITIONS=${PARTITIONS:-3}
+LEADERS=${LEADERS:-spread}
+MOCK_RTT_MS=${MOCK_RTT_MS:-0}
 ncpu=$(nproc)
 hz=$(getconf CLK_TCK)
 started_at=$(date +%s)
@@ -163,14 +169,26 @@ python3 "$bench/make_config.py" config/bridge.yaml "$work/check.yaml" --port 1 -
     --brokers "$bootstrap"
 mapfile -t topics < <(MONO_WEBHOOK_SECRET=$SECRET "$BRIDGE_BIN" --check-config --config "$work/check.yaml" |
     sed -n 's/.*-> //p; s/^dead_letter_topic: //p' | tr ',' '\n' | sed 's/ //g' | grep -v '^none$' | sort -u)
+mock_commands=0
+mock() { echo "$*" >&7; mock_commands=$((mock_commands + 1)); }
 for t in "${topics[@]}"; do
-    echo "topic $t $PARTITIONS" >&7
+    mock topic "$t" "$PARTITIONS"
+    if [ "$LEADERS" = spread ]; then
+        for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % 3 + 1)); done
+    fi
 done
+if [ "$MOCK_RTT_MS" != 0 ]; then
+    for b in 1 2 3; do mock rtt "$b" "$MOCK_RTT_MS"; done
+fi
 for _ in $(seq 100); do
-    [ "$(grep -c '^ok' "$work/mock.out")" -ge "${#topics[@]}" ] && break
+    [ "$(grep -c '^ok' "$work/mock.out")" -ge "$mock_commands" ] && break
     sleep 0.1
 done
-log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions"
+if grep -q '^error' "$work/mock.out"; then
+    echo "mock_kafka refused a command: $(grep -m1 '^error' "$work/mock.out")" >&2
+    exit 1
+fi
+log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions, leaders $LEADERS, rtt $MOCK_RTT_MS ms"
 
 records() {
     local args=() p
