@@ -6,12 +6,15 @@
 --   BENCH_SECRET  value of mono-webhook-secret
 --   BENCH_PATH    request path (default /webhooks/mono)
 --   BENCH_TAG     a run tag that makes event ids unique across runs (default: time)
+--   BENCH_KEYS    if set to N > 0, the account "_id" (the record key) cycles through N values,
+--                 spreading records over partitions; unset, every record has the fixture's key
 --
 -- Statuses are not counted here (a response() callback slows wrk down): run.sh reads wrk's own
 -- "Non-2xx or 3xx responses" line.
 
 local counter = 0
 local prefix, suffix
+local middle, keys -- with BENCH_KEYS: suffix is split around the account "_id" value
 local headers = {}
 local path
 local tag
@@ -35,6 +38,16 @@ function init(args)
   local key = body:sub(s, e):match('^("event_id"%s*:%s*")')
   prefix = body:sub(1, s - 1) .. key
   suffix = '"' .. body:sub(e + 1)
+  keys = tonumber(os.getenv("BENCH_KEYS") or "")
+  if keys and keys > 0 then
+    local ks, ke = suffix:find('"_id"%s*:%s*"[^"]*"')
+    assert(ks, "no _id after event_id in body")
+    local kkey = suffix:sub(ks, ke):match('^("_id"%s*:%s*")')
+    middle = suffix:sub(1, ks - 1) .. kkey
+    suffix = '"' .. suffix:sub(ke + 1)
+  else
+    keys = nil
+  end
   path = os.getenv("BENCH_PATH") or "/webhooks/mono"
   headers["Content-Type"] = "application/json"
   headers["mono-webhook-secret"] = os.getenv("BENCH_SECRET") or "dev-mono-secret"
@@ -43,5 +56,9 @@ end
 
 function request()
   counter = counter + 1
+  if keys then
+    return wrk.format("POST", path, headers,
+                      prefix .. tag .. counter .. middle .. "acct" .. (counter % keys) .. suffix)
+  end
   return wrk.format("POST", path, headers, prefix .. tag .. counter .. suffix)
 end

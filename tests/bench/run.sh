@@ -28,6 +28,8 @@
 #   PARTITIONS      partitions per topic (default 3)
 #   LEADERS         spread (default: partition p led by broker p mod 3 + 1, as a balanced cluster
 #                   has it) or one (the mock's own layout: every partition led by one broker)
+#   KEYS            distinct record keys (account ids) the load cycles through (default 0: the
+#                   fixture's one key, so one partition takes every record)
 #   MOCK_RTT_MS     round-trip latency the mock brokers add (default 0: loopback)
 #   IDLE_COUNTS     idle keep-alive connection counts (default "1000 10000"; "" skips)
 #   PEER_DIR        the Node.js peer (default ../shared/bench/node-peer next to the repository)
@@ -58,6 +60,7 @@ RECORD_TOPIC=membership.account-updated # where account_updated goes, for the br
 PARTITIONS=${PARTITIONS:-3}
 LEADERS=${LEADERS:-spread}
 MOCK_RTT_MS=${MOCK_RTT_MS:-0}
+KEYS=${KEYS:-0}
 ncpu=$(nproc)
 hz=$(getconf CLK_TCK)
 started_at=$(date +%s)
@@ -314,7 +317,7 @@ stop_server() {
 }
 
 wrk_run() { # wrk_run CONNS SECONDS OUTFILE TAG
-    BENCH_BODY=$BODY BENCH_SECRET=$SECRET BENCH_PATH=$WEBHOOK_PATH BENCH_TAG=$4 \
+    BENCH_BODY=$BODY BENCH_KEYS=$KEYS BENCH_SECRET=$SECRET BENCH_PATH=$WEBHOOK_PATH BENCH_TAG=$4 \
         wrk -t"$WRK_THREADS" -c"$1" -d"$2"s --latency -s "$bench/mono.lua" \
         "http://127.0.0.1:$server_port$WEBHOOK_PATH" >"$3" 2>&1
 }
