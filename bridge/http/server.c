@@ -237,6 +237,13 @@ static int setup_tls(struct http_server *srv, struct conf_error *err)
 
 static void stop_loop(struct loop *loop);
 
+/* Stopped servers stay here, reachable, until the process exits: h2o 2.2.5 cannot dispose a
+ * context that still has connections (idle keep-alive ones are normal at shutdown), and the
+ * process exits right after. Keeping them reachable keeps LeakSanitizer's report about real
+ * leaks. */
+static struct http_server *retired;
+
+
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
                                       struct http_publisher pub, struct conf_error *err)
 {
@@ -293,15 +300,26 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
              LOG_I("threads", srv->nloops), LOG_S("tls", srv->ssl_ctx ? "on" : "off"));
     log_info("admin listening", LOG_S("addr", opts->admin_listen), LOG_I("port", srv->admin_port));
     return srv;
-fail:
-    for (unsigned i = 0; srv->loops != NULL && i != srv->nloops; ++i)
+fail:;
+    bool contexts = srv->admin.started; /* a loop that ran keeps its h2o context (see retired) */
+    for (unsigned i = 0; srv->loops != NULL && i != srv->nloops; ++i) {
+        contexts = contexts || srv->loops[i].started;
         stop_loop(&srv->loops[i]);
+    }
     stop_loop(&srv->admin);
     runtime_release(rt);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     if (srv->admin_fd >= 0)
         close(srv->admin_fd);
+    if (contexts) {
+        srv->retired_next = retired;
+        retired = srv;
+        return NULL;
+    }
+    h2o_config_dispose(&srv->globalconf);
+    h2o_config_dispose(&srv->admin_globalconf);
+    sem_destroy(&srv->started);
     free(srv->loops);
     if (srv->ssl_ctx != NULL)
         SSL_CTX_free(srv->ssl_ctx);
@@ -371,12 +389,6 @@ static void stop_loop(struct loop *loop)
     runtime_release(loop->rt);
     loop->rt = NULL;
 }
-
-/* Stopped servers stay here, reachable, until the process exits: h2o 2.2.5 cannot dispose a
- * context that still has connections (idle keep-alive ones are normal at shutdown), and the
- * process exits right after. Keeping them reachable keeps LeakSanitizer's report about real
- * leaks. */
-static struct http_server *retired;
 
 void http_server_stop(struct http_server *srv)
 {

@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BRIDGE_BIN, SOURCE_DIR
+from harness import BRIDGE_BIN, SOURCE_DIR, free_port
 
 GOOD = """kafka:
   brokers: embedded
@@ -81,6 +81,28 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("/nonexistent.yaml: cannot open", p.stderr)
 
+
+
+class Listen(unittest.TestCase):
+    def test_port_in_use_is_a_clear_error_not_a_crash(self):
+        import socket
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        config = GOOD.replace("kafka:", f"listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{free_port()}\nkafka:", 1)
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+            f.write(config)
+        try:
+            e = dict(os.environ, CLI_TEST_SECRET="x")
+            p = subprocess.run([BRIDGE_BIN, "--config", f.name], capture_output=True, text=True,
+                               env=e, timeout=30)
+        finally:
+            os.unlink(f.name)
+            taken.close()
+        self.assertEqual(p.returncode, 2, p.stderr)  # the start-up failure status, not a signal
+        self.assertNotIn("Sanitizer", p.stderr)  # under ASan: no double free, nothing leaked
+        self.assertIn(f"cannot listen on 127.0.0.1:{port}: Address already in use", p.stdout + p.stderr)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
