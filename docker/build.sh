@@ -24,20 +24,8 @@ build_pkgs=(build-essential cmake pkg-config libh2o-evloop-dev librdkafka-dev li
 test_pkgs=(python3 python3-kafka kcat curl nghttp2-client prometheus clang-14 libclang-rt-14-dev
            shellcheck yamllint)
 
-# Installs the packages that are not installed yet; does nothing (and needs no network) when
-# all are there.
-install_missing() {
-    local missing=()
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    echo "==> installing: ${missing[*]}"
-    local sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=docker/install-missing.sh
+. "$(dirname "$0")/install-missing.sh"
 
 configure_and_build() {
     local dir=$1; shift

