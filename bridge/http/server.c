@@ -243,7 +243,6 @@ static void stop_loop(struct loop *loop);
  * leaks. */
 static struct http_server *retired;
 
-
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
                                       struct http_publisher pub, struct conf_error *err)
 {

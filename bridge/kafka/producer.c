@@ -98,12 +98,14 @@ static const char *const fixed_props[] = {"acks", "request.required.acks", "enab
                                           "dr_msg_cb", "dr_cb", NULL};
 
 /* Defaults an operator may override under kafka.librdkafka (listed in the schema's doc).
- * One produce request in flight per broker connection, with librdkafka's default of one more
- * queued behind it, batches by load: records gather while the request ahead is out, so a quiet
- * bridge sends at once and a busy one sends large batches. With more requests in flight (5,
- * librdkafka's default) each partition keeps sending small batches, and at high load the broker
- * thread spins between them: at 256 connections p99 doubled in tests/bench (its README has the
- * figures). linger.ms then only gathers what arrives within half a millisecond. */
+ * One produce request in flight per broker connection (a second waits queued behind it):
+ * records gather while the request ahead is out, so a quiet bridge sends at once and a busy one
+ * sends large batches. More in flight (up to 5 with idempotence) lets partitions led by the same
+ * broker send side by side, but librdkafka 2.0.2 counts a partition's in-flight *messages*
+ * against its 5-request window, so a busy partition waits for its one request anyway while the
+ * broker thread spins: in tests/bench the 256-connection p99 went from 9 to 42 ms. A dozen busy
+ * partitions on one leader is where 5 wins (tests/bench/README.md has both). linger.ms then
+ * only gathers what arrives within half a millisecond. */
 static const char *const default_props[][2] = {
     {"linger.ms", "0.5"},
     {"max.in.flight.requests.per.connection", "1"},
