@@ -1,6 +1,8 @@
 """`webhook-bridge --check-config`: the resolved routing table with secrets masked and exit 0,
-or FILE:LINE:COL: key: message and exit 2, including the checks only librdkafka can make."""
+or FILE:LINE:COL: key: message and exit 2, including the checks only librdkafka can make; and a start-up failure (port in use) as exit 2
+with the address named."""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,17 +29,23 @@ sources:
 """
 
 
-def check(text, env=None):
+def run_bridge(args, text, env=None):
+    """Runs the bridge with ARGS on TEXT as its config file: (exit status, stdout, stderr with
+    the file's path as FILE)."""
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(text)
     try:
         e = dict(os.environ)
         e.update(env or {})
-        p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", f.name], capture_output=True,
+        p = subprocess.run([BRIDGE_BIN, *args, "--config", f.name], capture_output=True,
                            text=True, env=e, timeout=30)
         return p.returncode, p.stdout, p.stderr.replace(f.name, "FILE")
     finally:
         os.unlink(f.name)
+
+
+def check(text, env=None):
+    return run_bridge(["--check-config"], text, env)
 
 
 class CheckConfig(unittest.TestCase):
@@ -85,24 +93,19 @@ class CheckConfig(unittest.TestCase):
 
 class Listen(unittest.TestCase):
     def test_port_in_use_is_a_clear_error_not_a_crash(self):
-        import socket
         taken = socket.socket()
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         config = GOOD.replace("kafka:", f"listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{free_port()}\nkafka:", 1)
-        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-            f.write(config)
         try:
-            e = dict(os.environ, CLI_TEST_SECRET="x")
-            p = subprocess.run([BRIDGE_BIN, "--config", f.name], capture_output=True, text=True,
-                               env=e, timeout=30)
+            code, out, err = run_bridge([], config, {"CLI_TEST_SECRET": "x"})
         finally:
-            os.unlink(f.name)
             taken.close()
-        self.assertEqual(p.returncode, 2, p.stderr)  # the start-up failure status, not a signal
-        self.assertNotIn("Sanitizer", p.stderr)  # under ASan: no double free, nothing leaked
-        self.assertIn(f"cannot listen on 127.0.0.1:{port}: Address already in use", p.stdout + p.stderr)
+        self.assertEqual(code, 2, err)  # the start-up failure status, not a signal
+        self.assertNotIn("Sanitizer", err)  # under ASan: no double free, nothing leaked
+        self.assertIn(f"cannot listen on 127.0.0.1:{port}: Address already in use", out + err)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
