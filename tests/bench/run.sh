@@ -57,6 +57,7 @@ SECRET='bench-secret-5d1c'
 BODY=$root/tests/fixtures/mono/mono.events.account_updated.json
 WEBHOOK_PATH=/webhooks/mono
 RECORD_TOPIC=membership.account-updated # where account_updated goes, for the bridge and the peer
+BROKERS=3 # the mock cluster's size, as in issue 6
 PARTITIONS=${PARTITIONS:-3}
 LEADERS=${LEADERS:-spread}
 MOCK_RTT_MS=${MOCK_RTT_MS:-0}
@@ -147,7 +148,7 @@ free_port() {
 
 # The mock cluster reads commands from a FIFO this script holds open on fd 7.
 mkfifo "$work/mock.in"
-"$work/mock_kafka" 3 <"$work/mock.in" >"$work/mock.out" 2>&1 &
+"$work/mock_kafka" "$BROKERS" <"$work/mock.in" >"$work/mock.out" 2>&1 &
 mock_pid=$!
 exec 7>"$work/mock.in"
 for _ in $(seq 100); do
@@ -167,11 +168,11 @@ mock() { echo "$*" >&7; mock_commands=$((mock_commands + 1)); }
 for t in "${topics[@]}"; do
     mock topic "$t" "$PARTITIONS"
     if [ "$LEADERS" = spread ]; then
-        for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % 3 + 1)); done
+        for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % BROKERS + 1)); done
     fi
 done
 if [ "$MOCK_RTT_MS" != 0 ]; then
-    for b in 1 2 3; do mock rtt "$b" "$MOCK_RTT_MS"; done
+    for ((b = 1; b <= BROKERS; ++b)); do mock rtt "$b" "$MOCK_RTT_MS"; done
 fi
 for _ in $(seq 100); do
     [ "$(grep -c '^ok' "$work/mock.out")" -ge "$mock_commands" ] && break
