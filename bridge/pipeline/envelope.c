@@ -78,7 +78,10 @@ void envelope_build_dead_letter(const struct conf_source *src, const struct even
     add(env, "ce_time", ev->time);
     add(env, "ce_type", ev->type);
     add(env, "dead_letter_reason", bytes_str(reason));
-    add(env, "content-type", request_header(req, BYTES_LIT("content-type")));
+    /* the request's own bytes, kept for a replay: only when they are short text */
+    struct bytes ct = request_header(req, BYTES_LIT("content-type"));
+    if (ct.len <= ENVELOPE_MAX_CONTENT_TYPE && normalize_text_valid(ct))
+        add(env, "content-type", ct);
     add_trace(env, req);
 }
 

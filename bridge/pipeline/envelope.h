@@ -13,6 +13,8 @@
 #include "pipeline/request.h"
 
 #define ENVELOPE_MAX_HEADERS 10
+/* A dead letter keeps the request's content-type only up to this length (and only as text). */
+#define ENVELOPE_MAX_CONTENT_TYPE 128
 
 struct record_header {
     const char *name;
@@ -34,7 +36,8 @@ int envelope_build(const struct conf_source *src, const struct event *ev,
                    const struct request_view *req, struct envelope *env);
 
 /* Builds a dead-letter record: raw body, key = id, headers ce_id, ce_source, ce_time,
- * dead_letter_reason, the request's content-type, and ce_type when one was found. */
+ * dead_letter_reason, the request's content-type (when it is short text), and ce_type when one
+ * was found. */
 void envelope_build_dead_letter(const struct conf_source *src, const struct event *ev,
                                 const struct request_view *req, const char *reason,
                                 struct envelope *env);

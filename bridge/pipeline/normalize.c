@@ -173,20 +173,31 @@ static struct bytes string_of(const struct jscan_hit *h, struct space *sp)
     return b;
 }
 
-/* The field's header value, or BYTES_NULL when absent or empty. Header values are raw bytes
- * (JSON values are UTF-8 already: the scanner checks): one that is not text sets *bad and counts
- * as absent, so the event gets the same safe fallbacks as when the header is missing. */
-static struct bytes header_text(const struct conf_field *f, const struct request_view *req,
-                                bool *bad)
+/* One rule for every attribute, wherever it was read: UTF-8 text without control characters
+ * (a JSON string can carry CR, LF, NUL or ESC as escapes, a header as raw bytes) and at most
+ * `max` bytes. One that breaks it sets *bad and counts as absent, so the event gets the same
+ * safe fallbacks (hashed id, receive time) as when the attribute is missing. */
+static struct bytes checked(struct bytes v, size_t max, bool *bad)
 {
-    struct bytes v = f->from == FIELD_HEADER ? request_header(req, bytes_str(f->value)) : BYTES_NULL;
     if (v.base == NULL || v.len == 0)
         return BYTES_NULL;
-    if (!normalize_text_valid(v)) {
+    if (v.len > max || !normalize_text_valid(v)) {
         *bad = true;
         return BYTES_NULL;
     }
     return v;
+}
+
+/* The field's value: from the body's pointer hit `h` when the field is a pointer, else from
+ * its header; BYTES_NULL when absent, empty or refused by checked(). */
+static struct bytes field_text(const struct conf_field *f, const struct jscan_hit *h,
+                               const struct request_view *req, struct space *sp, size_t max,
+                               bool *bad)
+{
+    struct bytes v = h != NULL ? string_of(h, sp)
+                     : f->from == FIELD_HEADER ? request_header(req, bytes_str(f->value))
+                                               : BYTES_NULL;
+    return checked(v, max, bad);
 }
 
 enum normalize_result normalize_event(const struct normalizer *n, const struct request_view *req,
@@ -210,7 +221,7 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
 
     bool bad = false, bad_type = false;
     const struct jscan_hit *h = HIT(PTR_ID);
-    ev->id = h != NULL ? string_of(h, &sp) : header_text(&src->id, req, &bad);
+    ev->id = field_text(&src->id, h, req, &sp, NORMALIZE_MAX_ATTR, &bad);
     if (ev->id.base == NULL && h != NULL && h->kind == JSCAN_INTEGER) {
         int len = snprintf(ev->id_buf, sizeof(ev->id_buf), "%lld", jscan_integer(h->raw));
         ev->id = bytes_of(ev->id_buf, (size_t)len);
@@ -220,7 +231,7 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
         ev->id = bytes_of(ev->id_buf, 64);
     }
     h = HIT(PTR_TIME);
-    ev->time = h != NULL ? string_of(h, &sp) : header_text(&src->time, req, &bad);
+    ev->time = field_text(&src->time, h, req, &sp, NORMALIZE_MAX_TIME, &bad);
     if (ev->time.base == NULL) {
         normalize_format_time(now_ms, ev->time_buf);
         ev->time = bytes_str(ev->time_buf);
@@ -229,14 +240,16 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
     if (!valid)
         return NORMALIZE_INVALID_JSON;
     h = HIT(PTR_TYPE);
-    ev->type = h != NULL ? string_of(h, &sp) : header_text(&src->type, req, &bad_type);
+    ev->type = field_text(&src->type, h, req, &sp, NORMALIZE_MAX_ATTR, &bad_type);
     if (ev->type.base == NULL && !bad_type)
         return NORMALIZE_NO_TYPE;
 #undef HIT
     if (bad || bad_type)
         return NORMALIZE_BAD_ATTRIBUTE;
     for (size_t k = n->first_key; k != n->nptrs; ++k) {
-        struct bytes key = string_of(&hits[k], &sp);
+        struct bytes key = checked(string_of(&hits[k], &sp), NORMALIZE_MAX_ATTR, &bad);
+        if (bad)
+            return NORMALIZE_BAD_ATTRIBUTE;
         if (key.base != NULL) {
             ev->key = key;
             break;

@@ -17,8 +17,13 @@ enum normalize_result {
     NORMALIZE_OK,
     NORMALIZE_INVALID_JSON, /* body is not a JSON object */
     NORMALIZE_NO_TYPE,      /* no string at the source's type pointer/header */
-    NORMALIZE_BAD_ATTRIBUTE, /* a type, id or time read from a header is not UTF-8 text */
+    NORMALIZE_BAD_ATTRIBUTE, /* a type, id, time or key is not UTF-8 text without control
+                                characters, or is longer than the bounds below */
 };
+
+/* Longest attribute accepted, in bytes: type, id and key; time. */
+#define NORMALIZE_MAX_ATTR 256
+#define NORMALIZE_MAX_TIME 64
 
 /* Name for logs, metrics and the dead-letter reason header: "invalid_json", "no_event_type",
  * "invalid_attribute". */

@@ -78,7 +78,7 @@ int main(void)
     struct conf_source src = mono();
     struct event ev;
     struct envelope env;
-    char buf[256];
+    char buf[8192];
     const int64_t now = 1773480765123; /* 2026-03-14T09:32:45.123Z */
 
     /* full body: provider id, time and the first key pointer that holds a string */
@@ -192,6 +192,64 @@ int main(void)
     rv = req_of("{\"zen\":1}", idonly, 1);
     CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_NO_TYPE);
     event_release(&ev);
+    /* attributes from the body follow the same rule as headers: escaped control bytes in the
+     * type, id, time or key, or an attribute over its bound, are an invalid_attribute */
+    static const char *const bad_bodies[] = {
+        "{\"event\":\"a\\r\\nb\"}",
+        "{\"event\":\"ok\",\"event_id\":\"x\\u0000y\"}",
+        "{\"event\":\"ok\",\"timestamp\":\"\\u001b[31m\"}",
+        "{\"event\":\"ok\",\"data\":{\"id\":\"k\\ney\"}}",
+        "{\"event\":\"ok\\u007f\"}",
+    };
+    for (size_t i = 0; i != sizeof(bad_bodies) / sizeof(bad_bodies[0]); ++i) {
+        rv = req_of(bad_bodies[i], NULL, 0);
+        CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_BAD_ATTRIBUTE);
+        CHECK(ev.id.len > 0 && normalize_text_valid(ev.id));
+        CHECK(ev.time.len > 0 && normalize_text_valid(ev.time));
+        event_release(&ev);
+    }
+    /* the bounds: 256 bytes of type (and of id, key) pass, 257 do not; time up to 64 */
+    char big[600];
+    for (size_t len = 256; len <= 257; ++len) {
+        snprintf(big, sizeof(big), "{\"event\":\"%0*d\"}", (int)len, 0);
+        rv = req_of(big, NULL, 0);
+        CHECK(normalize_event(nz(&src), &rv, now, &ev) ==
+              (len == 256 ? NORMALIZE_OK : NORMALIZE_BAD_ATTRIBUTE));
+        event_release(&ev);
+        snprintf(big, sizeof(big), "{\"event\":\"e\",\"data\":{\"id\":\"%0*d\"}}", (int)len, 0);
+        rv = req_of(big, NULL, 0);
+        CHECK(normalize_event(nz(&src), &rv, now, &ev) ==
+              (len == 256 ? NORMALIZE_OK : NORMALIZE_BAD_ATTRIBUTE));
+        event_release(&ev);
+    }
+    snprintf(big, sizeof(big), "{\"event\":\"e\",\"timestamp\":\"%0*d\"}", 65, 0);
+    rv = req_of(big, NULL, 0);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_BAD_ATTRIBUTE);
+    CHECK(ev.time.len == 24); /* the receive time instead */
+    event_release(&ev);
+    /* valid non-ASCII text is not an attribute error */
+    rv = req_of("{\"event\":\"caf\\u00e9\",\"event_id\":\"\xc3\xa9\"}", NULL, 0);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
+    CHECK_STR(str(ev.type), "caf\xc3\xa9");
+    event_release(&ev);
+    /* a dead letter keeps a short text content-type, drops a long or raw one */
+    static char long_ct[4100];
+    memset(long_ct, 'a', sizeof(long_ct) - 1);
+    struct header_view cth[][1] = {{{BYTES_LIT("Content-Type"), BYTES_LIT("text/plain")}},
+                                   {{BYTES_LIT("Content-Type"), bytes_str(long_ct)}},
+                                   {{BYTES_LIT("Content-Type"), BYTES_LIT("text/plain\r\nx: y")}}};
+    for (int i = 0; i != 3; ++i) {
+        rv = req_of("not json", cth[i], 1);
+        normalize_event(nz(&src), &rv, now, &ev);
+        envelope_build_dead_letter(&src, &ev, &rv, "invalid_json", &env);
+        const char *ct = hdr(&env, "content-type", buf);
+        if (i == 0)
+            CHECK_STR(ct, "text/plain");
+        else
+            CHECK(ct == NULL);
+        envelope_release(&env);
+        event_release(&ev);
+    }
     CHECK(normalize_text_valid(BYTES_LIT("caf\xc3\xa9 \xf0\x9f\x98\x80")));
     CHECK(!normalize_text_valid(BYTES_LIT("\xc0\xaf")));         /* overlong */
     CHECK(!normalize_text_valid(BYTES_LIT("\xed\xa0\x80")));    /* surrogate */
