@@ -120,13 +120,14 @@ class RealKafka:
             admin.close()
 
     def wait_full_isr(self, topic, timeout=60):
-        """Until every partition of `topic` has all three replicas in sync and a leader."""
+        """Until every partition of `topic` has a leader and all its replicas in sync."""
         deadline = time.time() + timeout
         while True:
             try:
                 md = self.metadata(topic)
                 if md["partitions"] and all(
-                        len(p.get("isrs", [])) == 3 and p["leader"] in NODES for p in md["partitions"]):
+                        len(p.get("isrs", [])) == len(p["replicas"]) and p["leader"] in NODES
+                        for p in md["partitions"]):
                     return
             except AssertionError:
                 pass
