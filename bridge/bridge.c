@@ -56,14 +56,23 @@ static struct runtime *load_runtime(const char *path, uint64_t generation, struc
     return rt;
 }
 
+static void log_warnings(const struct bridge_config *cfg)
+{
+    for (size_t i = 0; i != cfg->nwarnings; ++i)
+        log_warn("config warning", LOG_S("warning", cfg->warnings[i]));
+}
+
 int bridge_check_config(const char *path, FILE *out, FILE *errout)
 {
     struct conf_error err;
     struct runtime *rt = load_runtime(path, 0, &err);
-    if (rt == NULL) {
+    if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
         fprintf(errout, "%s\n", err.msg);
+        runtime_release(rt);
         return 2;
     }
+    for (size_t i = 0; i != rt->cfg->nwarnings; ++i)
+        fprintf(errout, "%s\n", rt->cfg->warnings[i]);
     conf_print(rt->cfg, out);
     runtime_release(rt);
     return 0;
@@ -89,6 +98,11 @@ static enum bridge_status publisher_send(void *self, const char *topic, const st
 static bool publisher_ready(void *self)
 {
     return producer_ready(self);
+}
+
+static size_t publisher_not_ready_reason(void *self, char *buf, size_t size)
+{
+    return producer_not_ready_reason(self, buf, size);
 }
 
 static double gauge_inflight(void *arg)
@@ -171,6 +185,7 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         goto fail;
     const struct bridge_config *cfg = b->rt->cfg;
     log_set_level((enum log_severity)cfg->log_level);
+    log_warnings(cfg);
     register_metrics(b);
 
     const char *bootstrap = cfg->kafka.brokers;
@@ -193,15 +208,22 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         .max_body_bytes = cfg->max_body_bytes,
         .max_inflight = cfg->max_inflight,
         .max_connections = cfg->max_connections,
+        .admin_max_connections = cfg->admin_max_connections,
         .idle_timeout_ms = cfg->idle_timeout_ms,
+        .http2 = cfg->http2,
+        .admin_http2 = cfg->admin_http2,
+        .http2_max_streams = cfg->http2_max_streams,
+        .log_rate_limit = cfg->log_rate_limit,
         .tls_cert_file = cfg->tls_cert_file,
         .tls_key_file = cfg->tls_key_file,
+        .tls_handshake_timeout_ms = cfg->tls_handshake_timeout_ms,
     };
     /* The producer is created first (reports go to http_server_delivery, which needs nothing
      * but the opaque), then the server with the producer as its publisher. */
     if ((b->producer = producer_create(cfg, bootstrap, http_server_delivery, NULL, err)) == NULL)
         goto fail;
-    struct http_publisher pub = {publisher_send, publisher_ready, b->producer};
+    struct http_publisher pub = {publisher_send, publisher_ready, publisher_not_ready_reason,
+                                 b->producer};
     if ((b->http = http_server_start(&ho, runtime_retain(b->rt), pub, err)) == NULL)
         goto fail;
     return b;
@@ -239,6 +261,13 @@ static void warn_restart_needed(const struct bridge_config *old, const struct br
     DIFF_NUM(max_body_bytes, "max_body_bytes")
     DIFF_NUM(max_inflight, "max_inflight")
     DIFF_NUM(idle_timeout_ms, "idle_timeout_ms")
+    DIFF_NUM(max_connections, "max_connections")
+    DIFF_NUM(admin_max_connections, "admin_max_connections")
+    DIFF_NUM(http2, "http2")
+    DIFF_NUM(admin_http2, "admin_http2")
+    DIFF_NUM(http2_max_streams, "http2_max_streams")
+    DIFF_NUM(tls_handshake_timeout_ms, "tls.handshake_timeout_ms")
+    DIFF_NUM(log_rate_limit, "log_rate_limit")
     DIFF_NUM(kafka.nprops, "kafka.librdkafka")
 #undef DIFF_STR
 #undef DIFF_NUM
@@ -248,6 +277,12 @@ static void reload(struct bridge *b, const char *why)
 {
     struct conf_error err;
     struct runtime *rt = load_runtime(b->path, b->generation + 1, &err);
+    /* the certificate is read again too: cert-manager renews it in place */
+    if (rt != NULL && http_server_reload_tls(b->http, rt->cfg->tls_cert_file,
+                                             rt->cfg->tls_key_file, &err) != 0) {
+        runtime_release(rt);
+        rt = NULL;
+    }
     if (rt == NULL) {
         metric_add(b->reload_failed, 1);
         log_error("config reload refused; the running config stays", LOG_S("trigger", why),
@@ -255,6 +290,7 @@ static void reload(struct bridge *b, const char *why)
         return;
     }
     ++b->generation;
+    log_warnings(rt->cfg);
     warn_restart_needed(b->rt->cfg, rt->cfg);
     log_set_level((enum log_severity)rt->cfg->log_level);
     http_server_swap_runtime(b->http, runtime_retain(rt));
@@ -314,7 +350,11 @@ abandon:
 
 int bridge_run(struct bridge *b)
 {
-    for (;;) {
+    for (uint64_t next_summary = monotonic_ms() + 10000;;) {
+        if (monotonic_ms() >= next_summary) {
+            http_server_log_summary(b->http);
+            next_summary += 10000;
+        }
         int sig = wait_signal(1000);
         if (sig == SIGTERM || sig == SIGINT)
             return shut_down(b, sig);

@@ -190,6 +190,9 @@ void conf_free(struct bridge_config *cfg)
     for (size_t i = 0; i != cfg->nsources; ++i)
         free_source(&cfg->sources[i]);
     free(cfg->sources);
+    for (size_t i = 0; i != cfg->nwarnings; ++i)
+        free(cfg->warnings[i]);
+    free(cfg->warnings);
     free(cfg);
 }
 

@@ -55,6 +55,11 @@ struct conf_secret {
     struct conf_pos pos; /* where it was declared */
 };
 
+/* Secrets shorter than CONF_SECRET_MIN bytes are refused (unless insecure: true), shorter than
+ * CONF_SECRET_GOOD warned about. */
+#define CONF_SECRET_MIN 8
+#define CONF_SECRET_GOOD 16
+
 struct conf_verify {
     enum verify_scheme scheme;
     char *header;                  /* lowercase header name (shared-secret, hmac); scheme default */
@@ -140,13 +145,20 @@ struct bridge_config {
     size_t max_body_bytes;        /* default 1 MiB */
     unsigned max_inflight;        /* requests waiting on Kafka at once, all loops; default 10000 */
     unsigned max_connections;     /* default 10000 */
+    unsigned max_connections_per_address; /* ingest, one client address; 0 = no limit; default 256 */
+    unsigned admin_max_connections;       /* default 64 */
     unsigned idle_timeout_ms;     /* keep-alive idle / request read timeout, default 30000 */
+    bool http2;                   /* HTTP/2 on the ingest listener; default false */
+    bool admin_http2;             /* HTTP/2 on the admin listener; default false */
+    unsigned http2_max_streams;   /* concurrent streams per HTTP/2 connection; default 16 */
+    unsigned log_rate_limit;      /* refused-request log lines per second; 0 = all; default 20 */
     unsigned drain_delay_ms;      /* SIGTERM: readiness false, then listeners close after this; default 5000 */
     unsigned shutdown_timeout_ms; /* SIGTERM: bound on finishing in-flight work and flushing; default 20000 */
     enum log_level log_level;     /* default info */
     bool log_requests;            /* log every accepted request at info; default false */
     char *tls_cert_file;          /* optional; both or neither */
     char *tls_key_file;
+    unsigned tls_handshake_timeout_ms; /* default 5000 */
 
     struct {
         char *brokers;            /* "host:port,..." or "embedded" */
@@ -166,6 +178,12 @@ struct bridge_config {
 
     struct conf_source *sources;
     size_t nsources;
+
+    /* Findings that do not stop the file from loading, each a complete message
+     * ("FILE:LINE:COL: key: ..."), in file order. Logged at start and reload, printed by
+     * --check-config. */
+    char **warnings;
+    size_t nwarnings;
 };
 
 /* Loads, expands ${VAR} / ${VAR:-default}, applies defaults and validates PATH.

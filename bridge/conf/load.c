@@ -346,6 +346,31 @@ static void order_secrets(struct conf_verify *v)
     }
 }
 
+/* A short shared secret or HMAC key can be guessed: under 8 bytes it is refused unless the
+ * operator says insecure: true, under 16 it loads with a warning. The message names the
+ * secret's place and length, never its text. */
+static int check_secret_lengths(struct loader *l, const struct conf_verify *v)
+{
+    size_t ninline = 0; /* inline secrets come first (order_secrets) */
+    for (size_t i = 0; i != v->nsecrets; ++i) {
+        const struct conf_secret *sec = &v->secrets[i];
+        bool file = sec->file != NULL;
+        ninline += !file;
+        size_t old = loader_push_key(l, file ? "secret_files" : "secrets", file ? 12 : 7);
+        loader_push_index(l, file ? i - ninline : i);
+        if (sec->len < CONF_SECRET_MIN && !v->insecure)
+            return loader_fail(l, &sec->pos,
+                               "a secret of %zu bytes is too short to resist guessing: use at "
+                               "least %d (%d or more recommended), or set insecure: true",
+                               sec->len, CONF_SECRET_MIN, CONF_SECRET_GOOD);
+        if (sec->len < CONF_SECRET_GOOD)
+            loader_warn(l, &sec->pos, "a secret of %zu bytes is short; %d or more are recommended",
+                        sec->len, CONF_SECRET_GOOD);
+        loader_pop(l, old);
+    }
+    return 0;
+}
+
 static int finish_verify(struct loader *l, struct conf_source *src, const struct ynode *srcnode)
 {
     const struct ynode_pair *vp = ynode_find(srcnode, "verify");
@@ -387,6 +412,8 @@ static int finish_verify(struct loader *l, struct conf_source *src, const struct
             return loader_fail(l, &v->pos,
                                "scheme %s requires at least one secret (secrets or secret_files)",
                                scheme);
+        if (check_secret_lengths(l, v) != 0)
+            return -1;
         if ((v->scheme == VERIFY_SCHEME_SHARED_SECRET || v->scheme == VERIFY_SCHEME_HMAC) &&
             v->header == NULL)
             return loader_fail(l, &v->pos, "scheme %s requires header", scheme);

@@ -104,6 +104,24 @@ int loader_fail(struct loader *l, const struct conf_pos *pos, const char *fmt, .
     return conf_errorf(l->err, l->file, pos, l->path, "%s", msg);
 }
 
+void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct conf_error e;
+    conf_errorf(&e, l->file, pos, l->path, "warning: %s", msg);
+    struct bridge_config *cfg = l->cfg;
+    char **w = realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof(*w));
+    if (w == NULL)
+        return; /* a warning lost to memory pressure stops nothing */
+    cfg->warnings = w;
+    if ((w[cfg->nwarnings] = strdup(e.msg)) != NULL)
+        ++cfg->nwarnings;
+}
+
 int loader_oom(struct loader *l)
 {
     return conf_errorf(l->err, l->file, NULL, NULL, "out of memory");

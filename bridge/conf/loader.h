@@ -41,6 +41,10 @@ int loader_fail(struct loader *l, const struct conf_pos *pos, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 int loader_oom(struct loader *l);
 
+/* Records a warning at pos for the current path in l->cfg->warnings; loading goes on. */
+void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* n's text as written in the file (before expansion: never a secret from the environment),
  * quoted into buf. */
 const char *loader_shown(const struct ynode *n, char *buf, size_t size);

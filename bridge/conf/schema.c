@@ -74,7 +74,11 @@ const struct conf_schema conf_schema[] = {
      .min = 1,
      .max = 64 * MiB,
      .doc = "Largest accepted request body; a larger one is answered 413. A plain number of "
-            "bytes, or with a suffix `KiB`, `MiB`."},
+            "bytes, or with a suffix `KiB`, `MiB`. Kafka limits records too: a record over a "
+            "topic's `max.message.bytes` (broker default 1048588) is answered 413 "
+            "`record_too_large` (never 503, which would make the provider retry for days); "
+            "raise that topic setting above `max_body_bytes` + 16384 to take the largest "
+            "bodies."},
     {.path = "max_inflight",
      .type = CONF_T_UINT,
      .offset = ROOT(max_inflight),
@@ -89,6 +93,24 @@ const struct conf_schema conf_schema[] = {
      .min = 1,
      .max = 1000000,
      .doc = "Open client connections at once."},
+    {.path = "max_connections_per_address",
+     .type = CONF_T_UINT,
+     .offset = ROOT(max_connections_per_address),
+     .def = "256",
+     .min = 0,
+     .max = 1000000,
+     .zero_note = "no limit",
+     .doc = "Open webhook connections from one client address; more are closed at once, so one "
+            "address cannot take all of `max_connections`. A peer in `trusted_proxies` (an "
+            "ingress, a load balancer that does not keep client addresses) is exempt. 0: no "
+            "limit."},
+    {.path = "admin_max_connections",
+     .type = CONF_T_UINT,
+     .offset = ROOT(admin_max_connections),
+     .def = "64",
+     .min = 1,
+     .max = 100000,
+     .doc = "Open connections to the admin listener at once (probes and scrapes need a few)."},
     {.path = "idle_timeout_ms",
      .type = CONF_T_UINT,
      .offset = ROOT(idle_timeout_ms),
@@ -96,6 +118,32 @@ const struct conf_schema conf_schema[] = {
      .min = 1,
      .max = 3600000,
      .doc = "Keep-alive idle timeout and request read timeout, in milliseconds."},
+    {.path = "http2",
+     .type = CONF_T_BOOL,
+     .offset = ROOT(http2),
+     .def = "false",
+     .doc = "Serve HTTP/2 on the webhook listener: h2c (prior knowledge and `Upgrade: h2c`) "
+            "without TLS, `h2` by ALPN with it. Off by default: providers send HTTP/1.1, and "
+            "with h2o 2.2.5 what one HTTP/2 client costs cannot be bounded: it keeps no limit on "
+            "the headers of a request (one HPACK-indexed header repeated grows memory by "
+            "hundreds of MB per connection), answers every request a client opens and resets "
+            "at once (rapid reset), and restarts its idle timer on any frame (a slow upload is "
+            "never cut). Turn it on only for trusted clients or behind a proxy that bounds "
+            "these."},
+    {.path = "admin_http2",
+     .type = CONF_T_BOOL,
+     .offset = ROOT(admin_http2),
+     .def = "false",
+     .doc = "Serve HTTP/2 (h2c) on the admin listener; off by default for the reasons under "
+            "`http2`."},
+    {.path = "http2_max_streams",
+     .type = CONF_T_UINT,
+     .offset = ROOT(http2_max_streams),
+     .def = "16",
+     .min = 1,
+     .max = 256,
+     .doc = "Where HTTP/2 is on: concurrent streams one connection may open (advertised in "
+            "SETTINGS_MAX_CONCURRENT_STREAMS)."},
     {.path = "drain_delay_ms",
      .type = CONF_T_UINT,
      .offset = ROOT(drain_delay_ms),
@@ -122,6 +170,17 @@ const struct conf_schema conf_schema[] = {
      .offset = ROOT(log_requests),
      .def = "false",
      .doc = "Log every accepted request at level info."},
+    {.path = "log_rate_limit",
+     .type = CONF_T_UINT,
+     .offset = ROOT(log_rate_limit),
+     .def = "20",
+     .min = 0,
+     .max = 1000000,
+     .zero_note = "no limit",
+     .doc = "Lines per second about refused requests (401, 404, 429, 503, ...) and failed "
+            "deliveries, with bursts of as many; the rest are not written but counted, and one "
+            "line every 10 s says how many were left out. Metrics count every request. 0: no "
+            "limit."},
 
     {.path = "tls",
      .type = CONF_T_SECTION,
@@ -136,7 +195,17 @@ const struct conf_schema conf_schema[] = {
      .type = CONF_T_STRING,
      .offset = ROOT(tls_key_file),
      .def_doc = "none",
-     .doc = "PEM private key."},
+     .doc = "PEM private key. Both files are read again on every reload (SIGHUP or a change of "
+            "the config file), so a renewed certificate (cert-manager) is served without a "
+            "restart; a pair that does not load or match is refused like a bad config file."},
+    {.path = "tls.handshake_timeout_ms",
+     .type = CONF_T_UINT,
+     .offset = ROOT(tls_handshake_timeout_ms),
+     .def = "5000",
+     .min = 100,
+     .max = 60000,
+     .doc = "A TLS handshake not finished within this time is cut (each one in progress holds "
+            "about 46 KB)."},
 
     {.path = "kafka", .type = CONF_T_SECTION, .flags = CONF_F_REQUIRED, .doc = "The producer."},
     {.path = "kafka.brokers",
@@ -187,6 +256,8 @@ const struct conf_schema conf_schema[] = {
             "grow with load; with many busy partitions led by one broker, raise it to up to 5 "
             "so they do not wait for each other), `message.timeout.ms: 30000`, "
             "`queue.buffering.max.messages: 100000`, `queue.buffering.max.kbytes: 65536`, "
+            "`message.max.bytes`: `max_body_bytes` + 16384 for the key and headers (at least "
+            "1000000; a smaller value is refused, since a record over it can never be sent), "
             "`statistics.interval.ms: 1000`, `socket.keepalive.enable: true`, "
             "`client.id: webhook-bridge`."},
 
@@ -284,7 +355,8 @@ const struct conf_schema conf_schema[] = {
      .type = CONF_T_BOOL,
      .offset = SRC(verify.insecure),
      .def = "false",
-     .doc = "Must be `true` to accept scheme `none`."},
+     .doc = "Must be `true` to accept scheme `none`, or a secret shorter than 8 bytes (a "
+            "secret shorter than 16 bytes is accepted with a warning)."},
     {.path = "sources.*.event",
      .type = CONF_T_SECTION,
      .doc = "Where the event attributes are read. A value starting with `/` is a JSON pointer "

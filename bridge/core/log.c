@@ -187,3 +187,36 @@ void log_write(enum log_severity sev, const char *msg, const struct log_field *f
         left -= (size_t)w;
     }
 }
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void log_budget_init(struct log_budget *b, unsigned per_second)
+{
+    ratelimit_init(&b->rl, per_second, per_second);
+    atomic_init(&b->dropped, 0);
+}
+
+void log_budget_release(struct log_budget *b)
+{
+    ratelimit_release(&b->rl);
+}
+
+bool log_budget_take(struct log_budget *b)
+{
+    if (ratelimit_take(&b->rl, monotonic_ns()))
+        return true;
+    atomic_fetch_add_explicit(&b->dropped, 1, memory_order_relaxed);
+    return false;
+}
+
+void log_budget_report(struct log_budget *b, const char *msg)
+{
+    unsigned long long n = atomic_exchange(&b->dropped, 0);
+    if (n != 0)
+        log_warn(msg, LOG_I("lines_not_written", n), LOG_I("per_second", b->rl.rate));
+}

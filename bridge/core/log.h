@@ -9,7 +9,11 @@
 #ifndef BRIDGE_CORE_LOG_H
 #define BRIDGE_CORE_LOG_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "core/ratelimit.h"
 
 enum log_severity { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -49,6 +53,25 @@ void log_write(enum log_severity sev, const char *msg, const struct log_field *f
 #define log_info(msg, ...) log_at(LOG_INFO, msg, __VA_ARGS__)
 #define log_warn(msg, ...) log_at(LOG_WARN, msg, __VA_ARGS__)
 #define log_error(msg, ...) log_at(LOG_ERROR, msg, __VA_ARGS__)
+
+/* A budget of log lines per second for lines that a client can cause in any number (refused
+ * requests, failed deliveries): within it lines are written, past it they are only counted, and
+ * the owner writes one summary line now and then with log_budget_report(). */
+struct log_budget {
+    struct ratelimit rl;
+    atomic_ullong dropped;
+};
+
+/* per_second lines a second, bursts of as many; 0 = no limit. */
+void log_budget_init(struct log_budget *b, unsigned per_second);
+void log_budget_release(struct log_budget *b);
+
+/* True when a line may be written now; false counts it as dropped. Any thread. */
+bool log_budget_take(struct log_budget *b);
+
+/* Writes "MSG" at warn with the number of lines dropped since the last report, if any
+ * were. Any thread. */
+void log_budget_report(struct log_budget *b, const char *msg);
 
 /* Appends s (n bytes) to out as the inside of a JSON string (escapes quotes, backslash,
  * control bytes; invalid UTF-8 bytes become \u00XX). Returns bytes written, or the size

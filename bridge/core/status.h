@@ -14,10 +14,12 @@
     X(ACCEPTED, "accepted", 200, false)                                                            \
     X(DEAD_LETTERED, "dead_lettered", 200, false)                                                  \
     X(BAD_PAYLOAD, "bad_payload", 400, false)                                                      \
+    X(BAD_REQUEST, "bad_request", 400, false) /* HTTP framing that cannot be trusted */         \
     X(UNAUTHORIZED, "unauthorized", 401, false)                                                    \
     X(NOT_FOUND, "not_found", 404, false)                                                          \
     X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, false)                                        \
     X(BODY_TOO_LARGE, "body_too_large", 413, false)                                                \
+    X(RECORD_TOO_LARGE, "record_too_large", 413, false) /* Kafka's size limit: never retriable */ \
     X(RATE_LIMITED, "rate_limited", 429, true)                                                     \
     X(CLIENT_GONE, "client_gone", 499, true) /* never sent: the client left first */           \
     X(INTERNAL, "internal_error", 500, true)                                                       \

@@ -10,6 +10,8 @@
 #include <semaphore.h>
 #include <stdatomic.h>
 
+#include "core/addrcount.h"
+#include "core/log.h"
 #include "http/server.h"
 
 /* One h2o timeout list per distinct ack_timeout_ms in use on a loop. */
@@ -31,6 +33,7 @@ struct loop {
     struct runtime *rt;                    /* current runtime: one reference */
     struct ack_timeout *timeouts;
     unsigned pending_records; /* records of this loop's requests not yet reported */
+    h2o_timeout_entry_t accept_pause; /* accept failed for want of descriptors: retry later */
     bool stop;
     /* set up by the loop's own thread (see init_loop) */
     h2o_globalconf_t *gc;
@@ -59,16 +62,29 @@ struct http_server {
     atomic_bool draining; /* readiness false; requests still served */
     atomic_bool closing;  /* listeners closed: requests on open connections get 503 */
     atomic_uint connections;
+    atomic_uint admin_connections;
     atomic_ullong next_request_id;
-    struct metric *connections_rejected;
+    struct addrcount *per_address; /* open ingest connections by client address */
+    struct log_budget refusals;    /* lines about refused requests */
+    struct metric *rejected_max, *rejected_per_address, *rejected_admin;
+    struct metric *accept_errors;
+};
+
+/* What an accepted connection remembers until it closes (sock->on_close.data). */
+struct conn_slot {
+    struct http_server *srv;
+    bool ingest;
+    bool per_address; /* counted in srv->per_address under addr */
+    uint8_t addr[16];
 };
 
 /* A control message to a loop. */
-enum control_kind { CONTROL_SWAP_RUNTIME, CONTROL_CLOSE_LISTENER, CONTROL_STOP };
+enum control_kind { CONTROL_SWAP_RUNTIME, CONTROL_SWAP_TLS, CONTROL_CLOSE_LISTENER, CONTROL_STOP };
 struct control_msg {
     h2o_multithread_message_t super;
     enum control_kind kind;
     struct runtime *rt;
+    SSL_CTX *ssl_ctx; /* CONTROL_SWAP_TLS: one reference, the loop's from then on */
 };
 
 /* webhook.c */

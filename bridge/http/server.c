@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "http/internal.h"
+#include "pipeline/netaddr.h"
 
 struct loop *loop_of(h2o_context_t *ctx)
 {
@@ -72,8 +74,88 @@ static int bind_listener(const char *addr, const char *what, int *port_out, stru
 
 static void on_connection_closed(void *data)
 {
-    struct http_server *srv = data;
-    atomic_fetch_sub(&srv->connections, 1);
+    struct conn_slot *c = data;
+    struct http_server *srv = c->srv;
+    if (c->per_address)
+        addrcount_put(srv->per_address, c->addr);
+    atomic_fetch_sub(c->ingest ? &srv->connections : &srv->admin_connections, 1);
+    free(c);
+}
+
+/* The peer of sock as 16 bytes (IPv4 mapped); false when it has none (a UNIX socket). */
+static bool peer_of(h2o_socket_t *sock, uint8_t out[16])
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = h2o_socket_getpeername(sock, (struct sockaddr *)&ss);
+    if (sl != 0 && ss.ss_family == AF_INET) {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        memcpy(out, mapped, 12);
+        memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        return true;
+    }
+    if (sl != 0 && ss.ss_family == AF_INET6) {
+        memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+        return true;
+    }
+    return false;
+}
+
+/* Counts a new connection against the listener's limits; false (counted nowhere, and the
+ * refusal in metrics) when it is over one. Over-limit connections are closed at once rather
+ * than left in the backlog, where they would wait unseen. */
+static bool admit(struct loop *loop, h2o_socket_t *sock)
+{
+    struct http_server *srv = loop->srv;
+    bool ingest = loop->index < srv->nloops;
+    atomic_uint *open = ingest ? &srv->connections : &srv->admin_connections;
+    unsigned max = ingest ? srv->opts.max_connections : srv->opts.admin_max_connections;
+    struct conn_slot *c = NULL;
+    if (atomic_fetch_add(open, 1) >= max) {
+        metric_add(ingest ? srv->rejected_max : srv->rejected_admin, 1);
+        goto refuse;
+    }
+    if ((c = calloc(1, sizeof(*c))) == NULL)
+        goto refuse;
+    c->srv = srv;
+    c->ingest = ingest;
+    const struct bridge_config *cfg = loop->rt->cfg;
+    if (ingest && cfg->max_connections_per_address != 0 && peer_of(sock, c->addr) &&
+        !cidr_list_contains(cfg->trusted_proxies, cfg->ntrusted_proxies, c->addr)) {
+        if (!addrcount_take(srv->per_address, c->addr, cfg->max_connections_per_address)) {
+            metric_add(srv->rejected_per_address, 1);
+            goto refuse;
+        }
+        c->per_address = true;
+    }
+    sock->on_close.cb = on_connection_closed;
+    sock->on_close.data = c;
+    return true;
+refuse:
+    free(c);
+    atomic_fetch_sub(open, 1);
+    return false;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void on_accept_resume(h2o_timeout_entry_t *entry)
+{
+    struct loop *loop = H2O_STRUCT_FROM_MEMBER(struct loop, accept_pause, entry);
+    if (loop->listener != NULL)
+        h2o_socket_read_start(loop->listener, on_accept);
+}
+
+/* accept() failed for want of a resource (descriptors, memory): the connection stays in the
+ * backlog and the listener stays readable, so retrying at once would spin the loop at a full
+ * core. Pause this listener for 100 ms instead; other loops and open connections go on. */
+static void pause_accept(struct loop *loop, int e)
+{
+    metric_add(loop->srv->accept_errors, 1);
+    if (log_budget_take(&loop->srv->refusals))
+        log_error("accept failed; pausing this listener for 100 ms", LOG_S("error", strerror(e)),
+                  LOG_I("loop", loop->index));
+    h2o_socket_read_stop(loop->listener);
+    h2o_timeout_link(loop->ctx.loop, &loop->ctx.hundred_ms_timeout, &loop->accept_pause);
 }
 
 static void on_accept(h2o_socket_t *listener, const char *err)
@@ -81,23 +163,19 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     if (err != NULL)
         return;
     struct loop *loop = listener->data;
-    struct http_server *srv = loop->srv;
     h2o_socket_t *sock;
     /* accept a batch per wakeup; the socket is non-blocking */
-    for (int i = 0; i < 16 && (sock = h2o_evloop_socket_accept(listener)) != NULL; ++i) {
-        if (loop->index < srv->nloops &&
-            atomic_fetch_add(&srv->connections, 1) >= srv->opts.max_connections) {
-            /* over the limit: close at once rather than let the backlog grow unseen */
-            atomic_fetch_sub(&srv->connections, 1);
-            metric_add(srv->connections_rejected, 1);
+    for (int i = 0; i < 16; ++i) {
+        if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
+            int e = errno;
+            if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+                pause_accept(loop, e);
+            return;
+        }
+        if (admit(loop, sock))
+            h2o_accept(&loop->accept_ctx, sock);
+        else
             h2o_socket_close(sock);
-            continue;
-        }
-        if (loop->index < srv->nloops) {
-            sock->on_close.cb = on_connection_closed;
-            sock->on_close.data = srv;
-        }
-        h2o_accept(&loop->accept_ctx, sock);
     }
 }
 
@@ -121,6 +199,11 @@ static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
             runtime_release(loop->rt);
             loop->rt = m->rt;
             break;
+        case CONTROL_SWAP_TLS:
+            /* an SSL of a connection already open holds its own reference to the old one */
+            SSL_CTX_free(loop->accept_ctx.ssl_ctx);
+            loop->accept_ctx.ssl_ctx = m->ssl_ctx;
+            break;
         case CONTROL_CLOSE_LISTENER:
             close_listener(loop);
             break;
@@ -132,16 +215,26 @@ static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
     }
 }
 
-static void send_control(struct loop *loop, enum control_kind kind, struct runtime *rt)
+static void send_control_msg(struct loop *loop, enum control_kind kind, struct runtime *rt,
+                             SSL_CTX *ssl_ctx)
 {
     struct control_msg *m = calloc(1, sizeof(*m));
     if (m == NULL) {
         log_error("out of memory sending a control message", LOG_I("loop", loop->index));
+        runtime_release(rt);
+        if (ssl_ctx != NULL)
+            SSL_CTX_free(ssl_ctx);
         return;
     }
     m->kind = kind;
     m->rt = rt;
+    m->ssl_ctx = ssl_ctx;
     h2o_multithread_send_message(&loop->control, &m->super);
+}
+
+static void send_control(struct loop *loop, enum control_kind kind, struct runtime *rt)
+{
+    send_control_msg(loop, kind, rt, NULL);
 }
 
 /* Sets up the loop's h2o state. Runs on the loop's own thread: h2o 2.2.5 keeps socket buffer
@@ -155,7 +248,12 @@ static int init_loop(struct loop *loop, struct conf_error *err)
     h2o_context_init(&loop->ctx, h2o_evloop_create(), gc);
     loop->accept_ctx.ctx = &loop->ctx;
     loop->accept_ctx.hosts = gc->hosts;
-    loop->accept_ctx.ssl_ctx = gc == &srv->globalconf ? srv->ssl_ctx : NULL;
+    loop->accept_ctx.ssl_ctx = NULL;
+    if (gc == &srv->globalconf && srv->ssl_ctx != NULL) { /* the loop's own reference */
+        SSL_CTX_up_ref(srv->ssl_ctx);
+        loop->accept_ctx.ssl_ctx = srv->ssl_ctx;
+    }
+    loop->accept_pause.cb = on_accept_resume;
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->deliveries, webhook_on_deliveries);
     h2o_multithread_register_receiver(loop->ctx.queue, &loop->control, on_control);
     int lfd = dup(fd);
@@ -218,21 +316,110 @@ static void register_handler(h2o_globalconf_t *gc, int (*on_req)(h2o_handler_t *
     h->on_req = on_req;
 }
 
+/* ALPN without h2: a client that offers only h2 gets no protocol and speaks HTTP/1.1. */
+static const h2o_iovec_t http1_alpn_protocols[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
+
+/* A server context for the certificate chain and key, checked to match; NULL with err naming
+ * the file and OpenSSL's reason. */
+static SSL_CTX *load_tls(const char *cert_file, const char *key_file, bool http2,
+                         struct conf_error *err)
+{
+    char why[256];
+    const char *file = cert_file;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL)
+        goto fail;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
+        goto fail;
+    file = key_file;
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1)
+        goto fail;
+    h2o_ssl_register_alpn_protocols(ctx, http2 ? h2o_http2_alpn_protocols : http1_alpn_protocols);
+    return ctx;
+fail:
+    ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+    ERR_clear_error();
+    conf_errorf(err, file, NULL, file == cert_file ? "tls.cert_file" : "tls.key_file",
+                "cannot use this %s: %s", file == cert_file ? "certificate" : "private key", why);
+    if (ctx != NULL)
+        SSL_CTX_free(ctx);
+    return NULL;
+}
+
+int http_tls_check(const char *cert_file, const char *key_file, struct conf_error *err)
+{
+    if (cert_file == NULL)
+        return 0;
+    SSL_CTX *ctx = load_tls(cert_file, key_file, false, err);
+    if (ctx == NULL)
+        return -1;
+    SSL_CTX_free(ctx);
+    return 0;
+}
+
 static int setup_tls(struct http_server *srv, struct conf_error *err)
 {
     if (srv->opts.tls_cert_file == NULL)
         return 0;
-    srv->ssl_ctx = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_set_min_proto_version(srv->ssl_ctx, TLS1_2_VERSION);
-    if (SSL_CTX_use_certificate_chain_file(srv->ssl_ctx, srv->opts.tls_cert_file) != 1 ||
-        SSL_CTX_use_PrivateKey_file(srv->ssl_ctx, srv->opts.tls_key_file, SSL_FILETYPE_PEM) != 1) {
-        char buf[256];
-        ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-        conf_errorf(err, "tls", NULL, NULL, "cannot load certificate or key: %s", buf);
-        return -1;
+    srv->ssl_ctx = load_tls(srv->opts.tls_cert_file, srv->opts.tls_key_file, srv->opts.http2, err);
+    return srv->ssl_ctx != NULL ? 0 : -1;
+}
+
+int http_server_reload_tls(struct http_server *srv, const char *cert_file, const char *key_file,
+                           struct conf_error *err)
+{
+    if ((cert_file != NULL) != (srv->ssl_ctx != NULL)) {
+        log_warn("setting changed; it takes effect after a restart", LOG_S("key", "tls"));
+        return 0;
     }
-    h2o_ssl_register_alpn_protocols(srv->ssl_ctx, h2o_http2_alpn_protocols);
+    if (cert_file == NULL)
+        return 0;
+    SSL_CTX *ctx = load_tls(cert_file, key_file, srv->opts.http2, err);
+    if (ctx == NULL)
+        return -1;
+    for (unsigned i = 0; i != srv->nloops; ++i) {
+        SSL_CTX_up_ref(ctx);
+        send_control_msg(&srv->loops[i], CONTROL_SWAP_TLS, NULL, ctx);
+    }
+    SSL_CTX_free(srv->ssl_ctx);
+    srv->ssl_ctx = ctx;
+    log_info("tls certificate loaded", LOG_S("cert_file", cert_file));
     return 0;
+}
+
+void http_server_log_summary(struct http_server *srv)
+{
+    log_budget_report(&srv->refusals, "refused requests not logged (log_rate_limit)");
+}
+
+/* Every ingest and admin connection needs a descriptor, and so do Kafka's sockets, the
+ * listeners and the config file: with fewer than that, accept() fails under load and the
+ * loops spin (the liveness probe fails with them). Raise the soft limit where the hard one
+ * allows, and refuse to start where it cannot fit. */
+static int check_fd_limit(const struct http_options *o, struct conf_error *err)
+{
+    enum { RESERVE = 256 }; /* Kafka connections, listeners, pipes, files */
+    rlim_t need = (rlim_t)o->max_connections + o->admin_max_connections + RESERVE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+        return 0;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need) {
+        log_info("raised the open-file limit to fit max_connections",
+                 LOG_I("from", (long long)was), LOG_I("to", (long long)rl.rlim_cur));
+        return 0;
+    }
+    return conf_errorf(err, "max_connections", NULL, NULL,
+                       "max_connections (%u) + admin_max_connections (%u) + %d for Kafka and "
+                       "files need %llu open files, but the limit is %llu (hard limit %llu): "
+                       "raise it (ulimit -n, LimitNOFILE=, the container runtime's nofile) or "
+                       "lower max_connections",
+                       o->max_connections, o->admin_max_connections, RESERVE,
+                       (unsigned long long)need, (unsigned long long)was,
+                       (unsigned long long)rl.rlim_max);
 }
 
 static void stop_loop(struct loop *loop);
@@ -260,24 +447,49 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     atomic_init(&srv->draining, false);
     atomic_init(&srv->closing, false);
     atomic_init(&srv->connections, 0);
+    atomic_init(&srv->admin_connections, 0);
     atomic_init(&srv->next_request_id, 1);
-    srv->connections_rejected = metrics_series(
-        metrics_family("http_connections_rejected_total",
-                       "Connections closed at once because max_connections was reached.",
+    log_budget_init(&srv->refusals, opts->log_rate_limit);
+    static const char *const reason[] = {"reason", NULL};
+    struct metric_family *rejected = metrics_family(
+        "http_connections_rejected_total",
+        "Connections closed at once: max_connections, max_connections_per_address or "
+        "admin_max_connections was reached.",
+        METRIC_COUNTER, reason, NULL, 0);
+    srv->rejected_max = metrics_series(rejected, (const char *const[]){"max_connections"});
+    srv->rejected_per_address =
+        metrics_series(rejected, (const char *const[]){"max_connections_per_address"});
+    srv->rejected_admin = metrics_series(rejected, (const char *const[]){"admin_max_connections"});
+    srv->accept_errors = metrics_series(
+        metrics_family("http_accept_errors_total",
+                       "accept() failures for want of descriptors or memory (the listener "
+                       "pauses 100 ms after each).",
                        METRIC_COUNTER, NULL, NULL, 0),
         NULL);
-
+    /* h2o's defaults serve HTTP/2 on every listener and name itself in a Server header */
     h2o_config_init(&srv->globalconf);
+    srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
     srv->globalconf.max_request_entity_size = opts->max_body_bytes;
     srv->globalconf.http1.req_timeout = opts->idle_timeout_ms;
+    srv->globalconf.http1.upgrade_to_http2 = opts->http2;
     srv->globalconf.http2.idle_timeout = opts->idle_timeout_ms;
-    srv->globalconf.handshake_timeout = opts->idle_timeout_ms;
+    srv->globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_streams;
+    srv->globalconf.handshake_timeout = opts->tls_handshake_timeout_ms;
     register_handler(&srv->globalconf, webhook_on_req);
     h2o_config_init(&srv->admin_globalconf);
+    srv->admin_globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
     srv->admin_globalconf.max_request_entity_size = 4096;
+    srv->admin_globalconf.http1.req_timeout = opts->idle_timeout_ms;
+    srv->admin_globalconf.http1.upgrade_to_http2 = opts->admin_http2;
+    srv->admin_globalconf.http2.idle_timeout = opts->idle_timeout_ms;
+    srv->admin_globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_streams;
     register_handler(&srv->admin_globalconf, admin_on_req);
 
-    if (setup_tls(srv, err) != 0)
+    if ((srv->per_address = addrcount_create(opts->max_connections)) == NULL) {
+        conf_errorf(err, "http", NULL, NULL, "out of memory");
+        goto fail;
+    }
+    if (check_fd_limit(opts, err) != 0 || setup_tls(srv, err) != 0)
         goto fail;
     if ((srv->listen_fd = bind_listener(opts->listen, "listen", &srv->port, err)) < 0 ||
         (srv->admin_fd = bind_listener(opts->admin_listen, "admin_listen", &srv->admin_port, err)) < 0)
@@ -322,6 +534,8 @@ fail:;
     free(srv->loops);
     if (srv->ssl_ctx != NULL)
         SSL_CTX_free(srv->ssl_ctx);
+    addrcount_destroy(srv->per_address);
+    log_budget_release(&srv->refusals);
     free(srv);
     return NULL;
 }

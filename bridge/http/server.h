@@ -21,6 +21,9 @@ struct http_publisher {
                                void *opaque);
     /* Readiness for /readyz beyond the server's own state (producer connected). */
     bool (*ready)(void *self);
+    /* Optional (NULL: a fixed text): one line for /readyz's body saying why ready() is false,
+     * written into buf (NUL-terminated); returns its length. Admin thread. */
+    size_t (*not_ready_reason)(void *self, char *buf, size_t size);
     void *self;
 };
 
@@ -31,9 +34,15 @@ struct http_options {
     size_t max_body_bytes;
     unsigned max_inflight;
     unsigned max_connections; /* beyond it new connections are closed at once */
+    unsigned admin_max_connections;
     unsigned idle_timeout_ms;
-    const char *tls_cert_file; /* both NULL = plain HTTP (h2c for HTTP/2) */
+    bool http2;                /* ingest listener: h2c / h2 by ALPN; off = HTTP/1.x only */
+    bool admin_http2;
+    unsigned http2_max_streams;
+    unsigned log_rate_limit;   /* refused-request lines per second, 0 = all */
+    const char *tls_cert_file; /* both NULL = plain HTTP */
     const char *tls_key_file;
+    unsigned tls_handshake_timeout_ms;
 };
 
 struct http_server;
@@ -42,6 +51,20 @@ struct http_server;
  * threads, serving runtime `rt` (the server takes one reference). Returns NULL with err. */
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
                                       struct http_publisher pub, struct conf_error *err);
+
+/* Loads the certificate chain and key and checks that they match; 0, or -1 with err naming
+ * the file. Both NULL (no TLS) is fine. For --check-config; any thread. */
+int http_tls_check(const char *cert_file, const char *key_file, struct conf_error *err);
+
+/* Reads the certificate and key again and has every loop serve them to new connections
+ * (connections already open keep theirs). Turning TLS on or off needs a restart: then it
+ * only warns. 0, or -1 with err when the files do not load; the old ones stay. Main thread. */
+int http_server_reload_tls(struct http_server *srv, const char *cert_file, const char *key_file,
+                           struct conf_error *err);
+
+/* Writes one line saying how many refused-request lines the log budget left out since the
+ * last call, if any. Any thread; the bridge calls it every few seconds. */
+void http_server_log_summary(struct http_server *srv);
 
 /* Delivery report for a record sent with `opaque`: safe from any thread (the producer's poll
  * thread calls it); carries the report to the owning loop. `ctx` is the server. */

@@ -159,8 +159,8 @@ struct outcome {
     const char *detail;
 };
 
-static void account(const struct runtime *rt, const struct source_rt *src, enum bridge_status st,
-                    const struct outcome *o)
+static void account(struct http_server *srv, const struct runtime *rt,
+                    const struct source_rt *src, enum bridge_status st, const struct outcome *o)
 {
     double secs = (double)(now_ns() - o->start_ns) / 1e9;
     if (src != NULL) {
@@ -171,7 +171,9 @@ static void account(const struct runtime *rt, const struct source_rt *src, enum 
     enum log_severity sev = ok ? (rt->cfg->log_requests ? LOG_INFO : LOG_DEBUG) : LOG_WARN;
     if (st == BRIDGE_NOT_FOUND || st == BRIDGE_METHOD_NOT_ALLOWED)
         sev = LOG_INFO; /* scanners: not worth a warning each */
-    if (log_enabled(sev))
+    /* anyone can send refused requests by the million: those lines have a budget (metrics
+     * still count each one) */
+    if (log_enabled(sev) && (ok || log_budget_take(&srv->refusals)))
         log_write(sev, ok ? "webhook accepted" : "webhook refused",
                   LOG_FIELDS(LOG_I("request_id", o->request_id),
                              LOG_S("source", src ? src->conf->name : NULL),
@@ -203,7 +205,7 @@ static void inflight_answer(struct inflight *inf, enum bridge_status st)
     atomic_fetch_sub(&inf->loop->srv->inflight, 1);
     struct outcome o = {inf->request_id, inf->start_ns, inf->id, inf->id_len,
                         inf->nrecords != 0 ? inf->records[0].topic : NULL, inf->detail};
-    account(inf->rt, inf->src, st, &o);
+    account(inf->loop->srv, inf->rt, inf->src, st, &o);
     if (inf->req != NULL) {
         inf->guard->inf = NULL;
         h2o_req_t *req = inf->req;
@@ -307,7 +309,7 @@ static struct request_view view_of(h2o_req_t *req, struct header_view *hv)
 static int answer_now(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
                       enum bridge_status st, struct outcome *o)
 {
-    account(loop->rt, src, st, o);
+    account(loop->srv, loop->rt, src, st, o);
     answer(req, src, st, o->id, o->id_len);
     return 0;
 }
@@ -374,6 +376,60 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
     return 0;
 }
 
+static bool header_is(const char *name, size_t len, const char *want)
+{
+    return len == strlen(want) && h2o_lcstris(name, len, want, len);
+}
+
+/* RFC 9112 section 6.3: a request with two different Content-Length values, or with both
+ * Content-Length and Transfer-Encoding, has no trustworthy end, and a proxy in front may have
+ * seen a different body than the bridge does (request smuggling). h2o 2.2.5 takes the first
+ * length (or the chunked encoding), drops those headers from the request and keeps the
+ * connection, so the bridge reads the head itself: it is still at the start of the socket's
+ * input, before the body, while the handler runs. */
+static bool framing_ambiguous(h2o_req_t *req)
+{
+    if (req->version >= 0x200 || req->entity.base == NULL ||
+        req->conn->callbacks->get_socket == NULL)
+        return false;
+    h2o_socket_t *sock = req->conn->callbacks->get_socket(req->conn);
+    if (sock == NULL || sock->input == NULL)
+        return false;
+    const char *p = sock->input->bytes, *end = req->entity.base;
+    if (end < p || end > p + sock->input->size)
+        return false; /* the body is not where HTTP/1 leaves it: nothing to read */
+    const char *length = NULL;
+    size_t length_len = 0, nlength = 0;
+    bool chunked = false, differ = false;
+    for (bool first = true; p < end; first = false) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line = p, *le = eol != NULL ? eol : end;
+        p = le + 1;
+        if (le > line && le[-1] == '\r')
+            --le;
+        if (first || le == line || *line == ' ' || *line == '\t')
+            continue; /* the request line, the end of the head, a folded line */
+        const char *colon = memchr(line, ':', (size_t)(le - line));
+        if (colon == NULL)
+            continue;
+        const char *v = colon + 1;
+        while (v < le && (*v == ' ' || *v == '\t'))
+            ++v;
+        while (le > v && (le[-1] == ' ' || le[-1] == '\t'))
+            --le;
+        size_t nlen = (size_t)(colon - line), vlen = (size_t)(le - v);
+        if (header_is(line, nlen, "transfer-encoding")) {
+            chunked = true;
+        } else if (header_is(line, nlen, "content-length")) {
+            if (nlength++ != 0 && (vlen != length_len || memcmp(v, length, vlen) != 0))
+                differ = true;
+            length = v;
+            length_len = vlen;
+        }
+    }
+    return differ || (chunked && nlength != 0);
+}
+
 int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -384,6 +440,11 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     const struct source_rt *src =
         runtime_find(loop->rt, bytes_of(req->path_normalized.base, req->path_normalized.len));
 
+    if (framing_ambiguous(req)) {
+        req->http1_is_persistent = 0; /* what follows on this connection cannot be trusted */
+        o.detail = "ambiguous_framing";
+        return answer_now(loop, req, src, BRIDGE_BAD_REQUEST, &o);
+    }
     if (src == NULL)
         return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, &o);
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))

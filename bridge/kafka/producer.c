@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "health.h"
 
 struct producer {
     rd_kafka_t *rk;
@@ -41,6 +42,8 @@ struct producer {
         rd_kafka_topic_t *rkt;
     } *handles;
     size_t handle_mask;
+    struct kafka_health health; /* acknowledging, or why not (readiness) */
+    struct log_budget failures; /* lines about failed records: one per record in an outage */
 };
 
 static size_t hash_name(const char *s)
@@ -125,6 +128,37 @@ static bool is_fixed(const char *key)
     return false;
 }
 
+/* librdkafka refuses a record over message.max.bytes, and that refusal is permanent: a body
+ * that max_body_bytes accepts must fit with its key and headers. The bridge's default is set to
+ * fit (set_record_size); a smaller value set by the operator is an error at its line. */
+static void set_record_size(const struct bridge_config *cfg, rd_kafka_conf_t *conf)
+{
+    char v[32], errstr[256];
+    size_t need = cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD;
+    snprintf(v, sizeof(v), "%zu", need > 1000000 ? need : 1000000);
+    rd_kafka_conf_set(conf, "message.max.bytes", v, errstr, sizeof(errstr));
+}
+
+static int check_record_size(const struct bridge_config *cfg, rd_kafka_conf_t *conf,
+                             struct conf_error *err)
+{
+    char v[32];
+    size_t vlen = sizeof(v);
+    if (rd_kafka_conf_get(conf, "message.max.bytes", v, &vlen) != RD_KAFKA_CONF_OK)
+        return 0;
+    unsigned long long have = strtoull(v, NULL, 10);
+    if (have >= cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD)
+        return 0;
+    const struct conf_pos *pos = NULL;
+    for (size_t i = 0; i != cfg->kafka.nprops; ++i)
+        if (strcmp(cfg->kafka.props[i].key, "message.max.bytes") == 0)
+            pos = &cfg->kafka.props[i].pos;
+    return conf_errorf(err, cfg->file, pos, "kafka.librdkafka.message.max.bytes",
+                       "%llu leaves no room for a body of max_body_bytes (%zu) with its key and "
+                       "headers: set it to at least %zu, or lower max_body_bytes",
+                       have, cfg->max_body_bytes, cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD);
+}
+
 /* Builds a conf with defaults, the operator's properties and the fixed settings. */
 static rd_kafka_conf_t *build_conf(const struct bridge_config *cfg, const char *bootstrap,
                                    struct conf_error *err)
@@ -137,6 +171,7 @@ static rd_kafka_conf_t *build_conf(const struct bridge_config *cfg, const char *
     }
     for (size_t i = 0; i != sizeof(default_props) / sizeof(default_props[0]); ++i)
         rd_kafka_conf_set(conf, default_props[i][0], default_props[i][1], errstr, sizeof(errstr));
+    set_record_size(cfg, conf);
     for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
         const struct conf_kv *kv = &cfg->kafka.props[i];
         char key[300];
@@ -152,6 +187,8 @@ static rd_kafka_conf_t *build_conf(const struct bridge_config *cfg, const char *
             goto fail;
         }
     }
+    if (check_record_size(cfg, conf, err) != 0)
+        goto fail;
     static const char *const fixed[][2] = {{"acks", "all"}, {"enable.idempotence", "true"}};
     for (size_t i = 0; i != 2; ++i)
         rd_kafka_conf_set(conf, fixed[i][0], fixed[i][1], errstr, sizeof(errstr));
@@ -176,18 +213,49 @@ int producer_check_config(const struct bridge_config *cfg, struct conf_error *er
     return 0;
 }
 
+/* What a librdkafka error means for the webhook. A record over a size limit (librdkafka's
+ * message.max.bytes when producing, the broker's or topic's limit in the delivery report) can
+ * never be taken however often the provider retries: a permanent outcome, not a 503. */
+static enum bridge_status status_of(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+        return BRIDGE_ACCEPTED;
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+        return BRIDGE_KAFKA_TIMEOUT;
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        return BRIDGE_QUEUE_FULL;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        return BRIDGE_RECORD_TOO_LARGE;
+    default:
+        return BRIDGE_KAFKA_ERROR;
+    }
+}
+
+/* One line per failed record, within the log budget (an outage fails every record). */
+static void log_failure(struct producer *p, const char *what, enum bridge_status st,
+                        const char *topic, rd_kafka_resp_err_t e, size_t bytes)
+{
+    if (!log_budget_take(&p->failures))
+        return;
+    if (st == BRIDGE_RECORD_TOO_LARGE)
+        log_warn(what, LOG_S("topic", topic), LOG_S("error", rd_kafka_err2str(e)),
+                 LOG_I("value_bytes", bytes),
+                 LOG_S("limit", "message.max.bytes, or the topic's max.message.bytes"));
+    else
+        log_warn(what, LOG_S("topic", topic), LOG_S("error", rd_kafka_err2str(e)));
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
     struct producer *p = opaque;
-    enum bridge_status st = BRIDGE_ACCEPTED;
-    if (m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)
-        st = BRIDGE_KAFKA_TIMEOUT;
-    else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        st = BRIDGE_KAFKA_ERROR;
+    enum bridge_status st = status_of(m->err);
     if (st != BRIDGE_ACCEPTED)
-        log_warn("delivery failed", LOG_S("topic", rd_kafka_topic_name(m->rkt)),
-                 LOG_S("error", rd_kafka_err2str(m->err)));
+        log_failure(p, "delivery failed", st, rd_kafka_topic_name(m->rkt), m->err, m->len);
+    if (st == BRIDGE_ACCEPTED)
+        kafka_health_on_ack(&p->health);
     p->on_delivery(m->_private, st, p->ctx);
 }
 
@@ -200,6 +268,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     char fatal_reason[256];
     if (fatal)
         rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
+    kafka_health_on_error(&p->health, err, fatal ? fatal_reason : reason);
     log_at(fatal ? LOG_ERROR : LOG_WARN, "kafka error",
            LOG_S("error", rd_kafka_err2name((rd_kafka_resp_err_t)err)),
            LOG_S("reason", fatal ? fatal_reason : reason));
@@ -248,6 +317,8 @@ static bool warm_up(struct producer *p)
             rkt == NULL ? RD_KAFKA_RESP_ERR__FAIL : rd_kafka_metadata(p->rk, 0, rkt, &md, 2000);
         bool ok = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
                   md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
+            e = md->topics[0].err; /* a missing topic: the request worked, the topic did not */
         if (md != NULL)
             rd_kafka_metadata_destroy(md);
         if (rkt != NULL)
@@ -272,9 +343,13 @@ static uint64_t monotonic_ms(void)
 static void *poll_main(void *arg)
 {
     struct producer *p = arg;
-    uint64_t next_warm_up = 0;
+    uint64_t next_warm_up = 0, next_summary = monotonic_ms() + 10000;
     pthread_setname_np(pthread_self(), "kafka-poll");
     while (!atomic_load(&p->stop)) {
+        if (monotonic_ms() >= next_summary) {
+            log_budget_report(&p->failures, "failed records not logged (log_rate_limit)");
+            next_summary += 10000;
+        }
         /* a missing topic keeps the bridge unready: retry (and say so) every few seconds */
         if (!atomic_load(&p->warm) && atomic_load(&p->brokers_up) > 0 &&
             monotonic_ms() >= next_warm_up) {
@@ -282,6 +357,7 @@ static void *poll_main(void *arg)
                 atomic_store(&p->warm, true);
             next_warm_up = monotonic_ms() + 5000;
         }
+        kafka_health_tick(&p->health, rd_kafka_outq_len(p->rk), monotonic_ms());
         rd_kafka_poll(p->rk, 100);
     }
     return NULL;
@@ -317,6 +393,16 @@ static void collect_topics(struct producer *p, const struct bridge_config *cfg)
 #undef ADD
 }
 
+/* Past the longest ack_timeout_ms with nothing acknowledged, no webhook can succeed. */
+static unsigned stall_ms(const struct bridge_config *cfg)
+{
+    unsigned ms = 1000;
+    for (size_t s = 0; s != cfg->nsources; ++s)
+        if (cfg->sources[s].ack_timeout_ms > ms)
+            ms = cfg->sources[s].ack_timeout_ms;
+    return ms;
+}
+
 struct producer *producer_create(const struct bridge_config *cfg, const char *bootstrap,
                                  producer_delivery_fn fn, void *ctx, struct conf_error *err)
 {
@@ -329,6 +415,8 @@ struct producer *producer_create(const struct bridge_config *cfg, const char *bo
     }
     p->on_delivery = fn;
     p->ctx = ctx;
+    kafka_health_init(&p->health, stall_ms(cfg));
+    log_budget_init(&p->failures, cfg->log_rate_limit);
     collect_topics(p, cfg);
     if ((conf = build_conf(cfg, bootstrap, err)) == NULL)
         goto fail;
@@ -381,17 +469,26 @@ enum bridge_status producer_send(struct producer *p, const char *topic, const st
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
         return BRIDGE_ACCEPTED; /* librdkafka owns hdrs now */
     rd_kafka_headers_destroy(hdrs);
-    if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-        return BRIDGE_QUEUE_FULL;
-    log_warn("produce failed", LOG_S("topic", topic), LOG_S("error", rd_kafka_err2str(e)));
-    return BRIDGE_KAFKA_ERROR;
+    enum bridge_status st = status_of(e);
+    if (st != BRIDGE_QUEUE_FULL) /* counted in metrics; a full queue is load, not a fault */
+        log_failure(p, "produce failed", st, topic, e, env->value.len);
+    return st;
 }
 
 bool producer_ready(const struct producer *p)
 {
     return atomic_load(&((struct producer *)p)->brokers_up) > 0 &&
            atomic_load(&((struct producer *)p)->pid_assigned) &&
-           atomic_load(&((struct producer *)p)->warm);
+           atomic_load(&((struct producer *)p)->warm) &&
+           !kafka_health_stalled(&((struct producer *)p)->health);
+}
+
+size_t producer_not_ready_reason(const struct producer *p, char *buf, size_t size)
+{
+    struct producer *q = (struct producer *)p;
+    return kafka_health_reason(&q->health, atomic_load(&q->brokers_up),
+                               atomic_load(&q->pid_assigned), atomic_load(&q->warm),
+                               monotonic_ms(), buf, size);
 }
 
 int producer_brokers_up(const struct producer *p)
@@ -434,5 +531,7 @@ void producer_destroy(struct producer *p)
         free(p->topics[i]);
     free(p->topics);
     free(p->handles);
+    kafka_health_release(&p->health);
+    log_budget_release(&p->failures);
     free(p);
 }

@@ -40,8 +40,15 @@ enum bridge_status producer_send(struct producer *p, const char *topic, const st
                                  void *opaque);
 
 /* True once a broker is reachable, the idempotent producer has its id and routed topics'
- * metadata is known; false while every broker is down. Any thread. */
+ * metadata is known; false while every broker is down, and while records wait with nothing
+ * acknowledged for longer than the longest ack_timeout_ms. Any thread. */
 bool producer_ready(const struct producer *p);
+
+/* Writes one line (NUL-terminated, at most size - 1 bytes) saying why producer_ready() is
+ * false: no broker up (with the last client error, e.g. an authentication failure), no producer
+ * id yet, topics unknown, or nothing acknowledged for the longest ack_timeout_ms while records
+ * wait (a cluster that cannot meet min.insync.replicas). Returns its length. Any thread. */
+size_t producer_not_ready_reason(const struct producer *p, char *buf, size_t size);
 
 /* Brokers currently up, and records queued or in flight in librdkafka. Any thread. */
 int producer_brokers_up(const struct producer *p);

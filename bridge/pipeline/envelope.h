@@ -15,6 +15,11 @@
 #define ENVELOPE_MAX_HEADERS 10
 /* A dead letter keeps the request's content-type only up to this length (and only as text). */
 #define ENVELOPE_MAX_CONTENT_TYPE 128
+/* What a record may add to the body it carries: the key and every header, each bounded by
+ * NORMALIZE_MAX_ATTR or a constant, plus Kafka's record framing; well above their sum (about
+ * 2 KiB) so that a ce_source of any sane length fits. Kafka's message.max.bytes must leave this
+ * much room above max_body_bytes. */
+#define ENVELOPE_MAX_OVERHEAD 16384
 
 struct record_header {
     const char *name;

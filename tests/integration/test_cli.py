@@ -50,7 +50,7 @@ def check(text, env=None):
 
 class CheckConfig(unittest.TestCase):
     def test_valid_config_prints_routes_in_match_order_with_secrets_masked(self):
-        code, out, err = check(GOOD, {"CLI_TEST_SECRET": "s3cr3t-value-42"})
+        code, out, err = check(GOOD, {"CLI_TEST_SECRET": "s3cr3t-value-42-cli"})
         self.assertEqual(code, 0, err)
         self.assertNotIn("s3cr3t-value-42", out + err)
         self.assertIn("********", out)
@@ -62,7 +62,7 @@ class CheckConfig(unittest.TestCase):
     def test_shipped_configs_are_valid(self):
         for name in ["bridge.yaml", "production.yaml", "kubernetes.yaml", "compose.yaml"]:
             code, out, err = check(open(os.path.join(SOURCE_DIR, "config", name)).read(),
-                                   {"MONO_WEBHOOK_SECRET": "x"})
+                                   {"MONO_WEBHOOK_SECRET": "cli-test-mono-secret"})
             self.assertEqual(code, 0, f"{name}: {err}")
 
     def test_errors_name_file_line_col_and_key(self):
@@ -78,7 +78,7 @@ class CheckConfig(unittest.TestCase):
             (GOOD.replace('"*": webhooks.all', '"*": []'), "FILE:13:"),
         ]
         for text, want in cases:
-            code, out, err = check(text, {"CLI_TEST_SECRET": "s"} if "CLI_TEST_SECRET is not" not in want else {})
+            code, out, err = check(text, {"CLI_TEST_SECRET": "cli-test-secret-value"} if "CLI_TEST_SECRET is not" not in want else {})
             self.assertEqual(code, 2, want)
             self.assertIn(want, err)
             self.assertEqual(out, "")
@@ -99,7 +99,7 @@ class Listen(unittest.TestCase):
         port = taken.getsockname()[1]
         config = GOOD.replace("kafka:", f"listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{free_port()}\nkafka:", 1)
         try:
-            code, out, err = run_bridge([], config, {"CLI_TEST_SECRET": "x"})
+            code, out, err = run_bridge([], config, {"CLI_TEST_SECRET": "cli-test-secret-value"})
         finally:
             taken.close()
         self.assertEqual(code, 2, err)  # the start-up failure status, not a signal

@@ -7,10 +7,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -213,24 +210,6 @@ class EndToEnd(unittest.TestCase):
         records = self.bridge.log_records()
         self.assertTrue(any(r["msg"] == "listening" for r in records))
         self.assertNotIn(SECRET, self.bridge.logs())
-
-
-    def test_08_http2_cleartext(self):
-        nghttp = shutil.which("nghttp")
-        self.assertIsNotNone(nghttp, "nghttp (nghttp2-client) is a test dependency")
-        body = fixture("mono.events.account_updated.json")
-        before = self.consumer.end_offsets("membership.account-updated")
-        with tempfile.NamedTemporaryFile() as f:
-            f.write(body)
-            f.flush()
-            out = subprocess.run([nghttp, "-v", "-H", f"mono-webhook-secret: {SECRET}", "-d", f.name,
-                                  f"http://127.0.0.1:{self.bridge.port}/webhooks/mono"],
-                                 capture_output=True, text=True, timeout=20).stdout
-        self.assertIn("recv HEADERS frame", out)  # it really spoke HTTP/2
-        self.assertIn(":status: 200", out)
-        self.assertIn('"status":"accepted"', out)
-        records = self.consumer.read("membership.account-updated", expect=before + 1)
-        self.assertIn(body, [r.value for r in records])
 
 
 class NoDeadLetterTopic(unittest.TestCase):

@@ -109,7 +109,7 @@ class Limits(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(self.bridge.post("/webhooks/mono", event(1))[0], 200)
         metrics = self.bridge.admin("GET", "/metrics")[2].decode()
-        self.assertRegex(metrics, r"http_connections_rejected_total [1-9]")
+        self.assertRegex(metrics, r'http_connections_rejected_total\{reason="max_connections"\} [1-9]')
 
     def test_huge_headers_are_refused(self):
         status = None

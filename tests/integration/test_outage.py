@@ -13,6 +13,7 @@ from common import ENV, TOPICS, config, event
 from harness import Bridge, Consumer, MockKafka, wait_for
 
 RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE = 10  # permanent, and only about this record
+RD_KAFKA_RESP_ERR_INVALID_RECORD = 87  # permanent for this try; may be fixed on the broker side
 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION = 6
 APIKEY_PRODUCE = 0
 
@@ -81,16 +82,25 @@ class Outage(unittest.TestCase):
         # retriable: librdkafka retries within ack_timeout_ms and the answer is 200
         self.kafka.command(f"errors {APIKEY_PRODUCE} {RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION} 2")
         self.assertEqual(self.bridge.post("/webhooks/mono", event(1, prefix="retried"))[0], 200)
-        # permanent: the record fails and the answer is 503, never 200
-        self.kafka.command(f"errors {APIKEY_PRODUCE} {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE} 1")
-        status, _, body = self.bridge.post("/webhooks/mono", event(2, prefix="refused"))
+        # a failed record is a 503 with Retry-After, never 200
+        self.kafka.command(f"errors {APIKEY_PRODUCE} {RD_KAFKA_RESP_ERR_INVALID_RECORD} 1")
+        status, headers, body = self.bridge.post("/webhooks/mono", event(2, prefix="refused"))
         self.assertEqual(status, 503, body)
         self.assertEqual(json.loads(body)["status"], "kafka_error")
+        self.assertEqual(headers.get("retry-after"), "5")
+        # over the topic's size limit: Kafka will never take it, so it is no 503 that makes the
+        # provider retry for days but a permanent 413 (a raised limit lets a later retry in)
+        self.kafka.command(f"errors {APIKEY_PRODUCE} {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE} 1")
+        status, headers, body = self.bridge.post("/webhooks/mono", event(4, prefix="huge"))
+        self.assertEqual(status, 413, body)
+        self.assertEqual(json.loads(body)["status"], "record_too_large")
+        self.assertNotIn("retry-after", headers)
         self.assertEqual(self.bridge.post("/webhooks/mono", event(3, prefix="after"))[0], 200)
         ids = self.ids_in_kafka(expect=2)
         self.assertIn("retried-1", ids)
         self.assertIn("after-3", ids)
         self.assertNotIn("refused-2", ids)
+        self.assertNotIn("huge-4", ids)
         _, _, metrics = self.bridge.admin("GET", "/metrics")
         self.assertRegex(metrics.decode(), r'kafka_records_failed_total\{topic="membership.account-events"\} [1-9]')
 

@@ -92,7 +92,7 @@ static const char full_yaml[] =
     "      algorithm: sha512\n"
     "      encoding: base64\n"
     "      prefix: \"sha256=\"\n"
-    "      secrets: [gh]\n"
+    "      secrets: [gh-bridge-test-secret]\n"
     "    event: {type: X-GitHub-Event, id: null, time: \"\"}\n"
     "    routes: {push: github.push}\n";
 
@@ -301,7 +301,7 @@ static void test_defaults(void)
     /* Not embedded: replication defaults to 3. */
     static const char external[] = "kafka: {brokers: \"kafka:9092\"}\n"
                                    "sources:\n"
-                                   "  s: {path: /s, verify: {scheme: slack, secrets: [x]},"
+                                   "  s: {path: /s, verify: {scheme: slack, secrets: [x-secret-value]},"
                                    " routes: {\"*\": t}}\n";
     cfg = load(external);
     CHECK(cfg != NULL);
@@ -523,6 +523,21 @@ static void test_errors(void)
               "scheme is shared-secret)");
     CHECK_ERR(edit(9, "      secrets: [\"\"]\n"),
               "bad.yaml:9:17: sources.mono.verify.secrets[0]: secret is empty");
+    /* a guessable secret: under 8 bytes refused (its length named, never its text) unless
+     * insecure: true; under 16 loaded with a warning at its place */
+    CHECK_ERR(edit(9, "      secrets: [long-enough-secret-1, s3cr3t]\n"),
+              "bad.yaml:9:39: sources.mono.verify.secrets[1]: a secret of 6 bytes is too short to "
+              "resist guessing: use at least 8 (16 or more recommended), or set insecure: true");
+    CHECK(strstr(err.msg, "s3cr3t") == NULL);
+    struct bridge_config *shortok = load(edit(9, "      secrets: [s3cr3t]\n      insecure: true\n"));
+    CHECK(shortok != NULL && shortok->nwarnings == 1);
+    if (shortok != NULL && shortok->nwarnings == 1)
+        CHECK_STR(shortok->warnings[0], "bad.yaml:9:17: sources.mono.verify.secrets[0]: warning: a "
+                                        "secret of 6 bytes is short; 16 or more are recommended");
+    conf_free(shortok);
+    struct bridge_config *good = load(edit(9, "      secrets: [sixteen-bytes-ok]\n"));
+    CHECK(good != NULL && good->nwarnings == 0);
+    conf_free(good);
 
     /* required keys and structure */
     CHECK_ERR("", "bad.yaml: kafka: required key is missing");
@@ -536,12 +551,12 @@ static void test_errors(void)
               "with '/'");
     CHECK_ERR("kafka: {brokers: embedded}\n"
               "sources:\n"
-              "  a: {path: /x, verify: {scheme: slack, secrets: [s]}, routes: {\"*\": t}}\n"
-              "  b: {path: /x, verify: {scheme: slack, secrets: [s]}, routes: {\"*\": t}}\n",
+              "  a: {path: /x, verify: {scheme: slack, secrets: [s-secret-value]}, routes: {\"*\": t}}\n"
+              "  b: {path: /x, verify: {scheme: slack, secrets: [s-secret-value]}, routes: {\"*\": t}}\n",
               "bad.yaml:4:13: sources.b.path: path \"/x\" is already used by source a");
     CHECK_ERR("kafka: {brokers: embedded}\n"
               "sources:\n"
-              "  \"a b\": {path: /x, verify: {scheme: slack, secrets: [s]}, routes: {\"*\": t}}\n",
+              "  \"a b\": {path: /x, verify: {scheme: slack, secrets: [s-secret-value]}, routes: {\"*\": t}}\n",
               "bad.yaml:3:3: sources.\"a b\": invalid source name (use only a-z A-Z 0-9 . _ -)");
     CHECK_ERR(edit(1, "tls: {cert_file: /c.pem}\nkafka:\n"),
               "bad.yaml:1:1: tls: cert_file and key_file must be given together");
@@ -587,7 +602,7 @@ static void test_files(void)
     fputs("file-secret\n", f);
     fclose(f);
     f = fopen(secret2, "w");
-    fputs("crlf\r\n\r\n", f); /* only one line end is stripped */
+    fputs("crlf-secret\r\n\r\n", f); /* only one line end is stripped */
     fclose(f);
 
     snprintf(yaml, sizeof(yaml),
@@ -598,7 +613,7 @@ static void test_files(void)
              "    verify:\n"
              "      scheme: standard-webhooks\n"
              "      secret_files: [%s, %s]\n"
-             "      secrets: [inline]\n"
+             "      secrets: [inline-secret]\n"
              "    routes: {\"*\": t}\n",
              secret1, secret2);
     f = fopen(path, "w");
@@ -611,13 +626,13 @@ static void test_files(void)
         CHECK_STR(cfg->file, path);
         CHECK(v->nsecrets == 3);
         if (v->nsecrets == 3) {
-            CHECK_STR(v->secrets[0].value, "inline"); /* secrets before secret_files */
+            CHECK_STR(v->secrets[0].value, "inline-secret"); /* secrets before secret_files */
             CHECK(v->secrets[0].file == NULL);
             CHECK_STR(v->secrets[1].value, "file-secret");
             CHECK(v->secrets[1].len == 11);
             CHECK_STR(v->secrets[1].file, secret1);
             CHECK(v->secrets[1].pos.line == 7 && v->secrets[1].pos.col == 22);
-            CHECK(v->secrets[2].len == 6 && memcmp(v->secrets[2].value, "crlf\r\n", 6) == 0);
+            CHECK(v->secrets[2].len == 13 && memcmp(v->secrets[2].value, "crlf-secret\r\n", 13) == 0);
         }
     }
     conf_free(cfg);

@@ -89,13 +89,20 @@ static void test_print(void)
         "max_body_bytes: 262144 (256 KiB)\n"
         "max_inflight: 10000\n"
         "max_connections: 10000\n"
+        "max_connections_per_address: 256\n"
+        "admin_max_connections: 64\n"
         "idle_timeout_ms: 30000\n"
+        "http2: false\n"
+        "admin_http2: false\n"
+        "http2_max_streams: 16\n"
         "drain_delay_ms: 5000\n"
         "shutdown_timeout_ms: 20000\n"
         "log_level: info\n"
         "log_requests: false\n"
+        "log_rate_limit: 20\n"
         "tls.cert_file: none\n"
         "tls.key_file: none\n"
+        "tls.handshake_timeout_ms: 5000\n"
         "kafka.brokers: embedded (3 brokers)\n"
         "kafka.create_topics: false\n"
         "kafka.topic_partitions: 3\n"
@@ -290,7 +297,15 @@ static void test_examples(void)
     const char *src = getenv("BRIDGE_SOURCE_DIR");
     if (src == NULL)
         return;
-    setenv("MONO_WEBHOOK_SECRET", "example", 0);
+    /* the examples take their secrets from the environment, without public defaults */
+    static const char *const vars[] = {"MONO_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET",
+                                       "STRIPE_WEBHOOK_SECRET", "SHOPIFY_CLIENT_SECRET",
+                                       "SLACK_SIGNING_SECRET", "FLUTTERWAVE_SECRET_HASH",
+                                       "PAYSTACK_SECRET_KEY"};
+    for (size_t i = 0; i != sizeof(vars) / sizeof(vars[0]); ++i)
+        setenv(vars[i], "example-secret-of-24-bytes", 0);
+    /* whsec_ + base64 of 32 bytes */
+    setenv("STANDARD_WEBHOOKS_SECRET", "whsec_ZXhhbXBsZS1zdGFuZGFyZC13ZWJob29rcy1rZXktMzI=", 0);
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/config", src);
     check_examples_in(dir);

@@ -33,7 +33,7 @@ static const char config_text[] = "listen: 127.0.0.1:8080\n"
                                    "    verify:\n"
                                    "      scheme: shared-secret\n"
                                    "      header: mono-webhook-secret\n"
-                                   "      secrets: [s3cret]\n"
+                                   "      secrets: [s3cret-threads-test]\n"
                                    "    routes:\n"
                                    "      \"*\": [a.topic, b.topic]\n";
 
@@ -139,7 +139,7 @@ static void *client(void *arg)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     for (int i = 0; i < REQUESTS; ++i) {
         bool bad = i % 10 == 9;
-        int st = request(fd, c * 100000 + i, bad ? "wrong" : "s3cret");
+        int st = request(fd, c * 100000 + i, bad ? "wrong" : "s3cret-threads-test");
         if (st == 200)
             atomic_fetch_add(&got_200, 1);
         else if (st == 503)
@@ -175,8 +175,9 @@ int main(void)
     struct conf_error err;
     struct http_options opts = {.listen = "127.0.0.1:0", .admin_listen = "127.0.0.1:0",
                                 .threads = 2, .max_body_bytes = 65536, .max_inflight = 100000,
-                                .max_connections = 100, .idle_timeout_ms = 10000};
-    struct http_publisher pub = {fake_send, fake_ready, NULL};
+                                .max_connections = 100, .admin_max_connections = 8,
+                                .idle_timeout_ms = 10000};
+    struct http_publisher pub = {fake_send, fake_ready, NULL, NULL};
     pthread_t rep, clients[CLIENTS];
     pthread_create(&rep, NULL, reporter, NULL);
     struct http_server *srv = http_server_start(&opts, make_runtime(1), pub, &err);
