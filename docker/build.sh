@@ -22,7 +22,7 @@ jobs=${JOBS:-$(nproc)}
 build_pkgs=(build-essential cmake pkg-config libh2o-evloop-dev librdkafka-dev libjansson-dev
             libyaml-dev libssl-dev zlib1g-dev)
 test_pkgs=(python3 python3-kafka kcat curl nghttp2-client prometheus clang-14 libclang-rt-14-dev
-           shellcheck yamllint)
+           shellcheck yamllint python3-h2 openssl)
 
 # shellcheck source=docker/install-missing.sh
 . "$(dirname "$0")/install-missing.sh"
