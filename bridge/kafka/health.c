@@ -74,8 +74,8 @@ size_t kafka_health_reason(struct kafka_health *h, int brokers_up, bool pid_assi
                                 "(see the log's \"kafka warm-up\" lines)\n");
     } else if (atomic_load(&h->stalled)) {
         n = snprintf(buf, size,
-                     "kafka not acknowledging: nothing acknowledged for %llu ms while %d records "
-                     "wait (%d brokers up; acks=all needs min.insync.replicas in sync)\n",
+                     "kafka not acknowledging: nothing acknowledged for %llu ms, %d record(s) "
+                     "waiting, %d broker(s) up (acks=all needs min.insync.replicas in sync)\n",
                      (unsigned long long)(now_ms - atomic_load(&h->progress_ms)),
                      atomic_load(&h->waiting), brokers_up);
     } else {
