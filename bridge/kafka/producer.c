@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "health.h"
+#include "security.h"
 
 struct producer {
     rd_kafka_t *rk;
@@ -206,6 +207,8 @@ fail:
 
 int producer_check_config(const struct bridge_config *cfg, struct conf_error *err)
 {
+    if (kafka_check_security(cfg, err) != 0)
+        return -1;
     rd_kafka_conf_t *conf = build_conf(cfg, NULL, err);
     if (conf == NULL)
         return -1;

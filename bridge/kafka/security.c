@@ -1,0 +1,61 @@
+/*
+ * Security settings checked where the operator wrote them. librdkafka reads its certificate
+ * files when rd_kafka_new() builds the TLS context, so a missing ssl.ca.location passed
+ * --check-config and failed the start with an error the bridge could only attach to
+ * kafka.brokers. Checking readability here is cheaper than building a client just to see it
+ * fail, and gives the property's own FILE:LINE:COL. Whether the file holds a usable
+ * certificate is still librdkafka's to say, at start.
+ *
+ * SCRAM: librdkafka 2.0.x (Debian 12 ships 2.0.2) builds its client-final-message with the
+ * client nonce twice (r=<client nonce><client nonce + server nonce>), so every broker refuses
+ * the login as invalid credentials, forever, with the right password (seen against Kafka 4.1;
+ * Kafka's Java client logs in with the same credential: tests/kafka/test_sasl.py). Refusing the
+ * setting at its line beats a bridge that never becomes ready and a log that blames the password.
+ */
+#include "security.h"
+
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char *const file_props[] = {"ssl.ca.location",       "ssl.certificate.location",
+                                         "ssl.key.location",      "ssl.keystore.location",
+                                         "ssl.crl.location",      "sasl.kerberos.keytab",
+                                         NULL};
+
+static bool names_a_file(const char *key)
+{
+    for (size_t i = 0; file_props[i] != NULL; ++i)
+        if (strcmp(key, file_props[i]) == 0)
+            return true;
+    return false;
+}
+
+int kafka_check_security(const struct bridge_config *cfg, struct conf_error *err)
+{
+    for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
+        const struct conf_kv *kv = &cfg->kafka.props[i];
+        char key[300];
+        snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
+        if (names_a_file(kv->key)) {
+            /* "probe": librdkafka looks in the system's usual places itself */
+            if (strcmp(kv->key, "ssl.ca.location") == 0 && strcmp(kv->value, "probe") == 0)
+                continue;
+            if (access(kv->value, R_OK) != 0)
+                return conf_errorf(err, cfg->file, &kv->pos, key, "cannot read \"%s\": %s",
+                                   kv->value, strerror(errno));
+        }
+        if ((strcmp(kv->key, "sasl.mechanisms") == 0 || strcmp(kv->key, "sasl.mechanism") == 0) &&
+            strncasecmp(kv->value, "SCRAM-", 6) == 0 && (rd_kafka_version() >> 16) == 0x0200)
+            return conf_errorf(err, cfg->file, &kv->pos, key,
+                               "%s does not work with librdkafka %s: it sends a malformed final "
+                               "SCRAM message and every broker refuses the login as invalid "
+                               "credentials; use PLAIN over SASL_SSL (or OAUTHBEARER) with this "
+                               "build",
+                               kv->value, rd_kafka_version_str());
+    }
+    return 0;
+}
