@@ -212,7 +212,7 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         .idle_timeout_ms = cfg->idle_timeout_ms,
         .http2 = cfg->http2,
         .admin_http2 = cfg->admin_http2,
-        .http2_max_streams = cfg->http2_max_streams,
+        .http2_max_requests = cfg->http2_max_requests,
         .log_rate_limit = cfg->log_rate_limit,
         .tls_cert_file = cfg->tls_cert_file,
         .tls_key_file = cfg->tls_key_file,
@@ -265,7 +265,7 @@ static void warn_restart_needed(const struct bridge_config *old, const struct br
     DIFF_NUM(admin_max_connections, "admin_max_connections")
     DIFF_NUM(http2, "http2")
     DIFF_NUM(admin_http2, "admin_http2")
-    DIFF_NUM(http2_max_streams, "http2_max_streams")
+    DIFF_NUM(http2_max_requests, "http2_max_requests")
     DIFF_NUM(tls_handshake_timeout_ms, "tls.handshake_timeout_ms")
     DIFF_NUM(log_rate_limit, "log_rate_limit")
     DIFF_NUM(kafka.nprops, "kafka.librdkafka")

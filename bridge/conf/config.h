@@ -150,7 +150,7 @@ struct bridge_config {
     unsigned idle_timeout_ms;     /* keep-alive idle / request read timeout, default 30000 */
     bool http2;                   /* HTTP/2 on the ingest listener; default false */
     bool admin_http2;             /* HTTP/2 on the admin listener; default false */
-    unsigned http2_max_streams;   /* concurrent streams per HTTP/2 connection; default 16 */
+    unsigned http2_max_requests;  /* requests of one HTTP/2 connection in process; default 16 */
     unsigned log_rate_limit;      /* refused-request log lines per second; 0 = all; default 20 */
     unsigned drain_delay_ms;      /* SIGTERM: readiness false, then listeners close after this; default 5000 */
     unsigned shutdown_timeout_ms; /* SIGTERM: bound on finishing in-flight work and flushing; default 20000 */

@@ -136,14 +136,14 @@ const struct conf_schema conf_schema[] = {
      .def = "false",
      .doc = "Serve HTTP/2 (h2c) on the admin listener; off by default for the reasons under "
             "`http2`."},
-    {.path = "http2_max_streams",
+    {.path = "http2_max_requests",
      .type = CONF_T_UINT,
-     .offset = ROOT(http2_max_streams),
+     .offset = ROOT(http2_max_requests),
      .def = "16",
      .min = 1,
      .max = 256,
-     .doc = "Where HTTP/2 is on: concurrent streams one connection may open (advertised in "
-            "SETTINGS_MAX_CONCURRENT_STREAMS)."},
+     .doc = "Where HTTP/2 is on: requests of one connection processed at once; its other "
+            "streams wait their turn (h2o 2.2.5 still advertises 100 concurrent streams)."},
     {.path = "drain_delay_ms",
      .type = CONF_T_UINT,
      .offset = ROOT(drain_delay_ms),

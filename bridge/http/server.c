@@ -473,7 +473,7 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     srv->globalconf.http1.req_timeout = opts->idle_timeout_ms;
     srv->globalconf.http1.upgrade_to_http2 = opts->http2;
     srv->globalconf.http2.idle_timeout = opts->idle_timeout_ms;
-    srv->globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_streams;
+    srv->globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_requests;
     srv->globalconf.handshake_timeout = opts->tls_handshake_timeout_ms;
     register_handler(&srv->globalconf, webhook_on_req);
     h2o_config_init(&srv->admin_globalconf);
@@ -482,7 +482,7 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     srv->admin_globalconf.http1.req_timeout = opts->idle_timeout_ms;
     srv->admin_globalconf.http1.upgrade_to_http2 = opts->admin_http2;
     srv->admin_globalconf.http2.idle_timeout = opts->idle_timeout_ms;
-    srv->admin_globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_streams;
+    srv->admin_globalconf.http2.max_concurrent_requests_per_connection = opts->http2_max_requests;
     register_handler(&srv->admin_globalconf, admin_on_req);
 
     if ((srv->per_address = addrcount_create(opts->max_connections)) == NULL) {

@@ -38,7 +38,7 @@ struct http_options {
     unsigned idle_timeout_ms;
     bool http2;                /* ingest listener: h2c / h2 by ALPN; off = HTTP/1.x only */
     bool admin_http2;
-    unsigned http2_max_streams;
+    unsigned http2_max_requests;
     unsigned log_rate_limit;   /* refused-request lines per second, 0 = all */
     const char *tls_cert_file; /* both NULL = plain HTTP */
     const char *tls_key_file;

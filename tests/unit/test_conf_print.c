@@ -94,7 +94,7 @@ static void test_print(void)
         "idle_timeout_ms: 30000\n"
         "http2: false\n"
         "admin_http2: false\n"
-        "http2_max_streams: 16\n"
+        "http2_max_requests: 16\n"
         "drain_delay_ms: 5000\n"
         "shutdown_timeout_ms: 20000\n"
         "log_level: info\n"

@@ -1,0 +1,183 @@
+"""Connections and descriptors: one address cannot take every connection (a trusted proxy
+can), the admin port has its own small cap, a connection flood leaves a well-behaved client from
+another address unharmed, and the open-file limit is checked (and raised) before the bridge
+starts, so accept() never runs out of descriptors under a flood."""
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from edge import (BRIDGE_BIN, ENV, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss,
+                  closed_within, config, free_port, open_fds, render_config, report)
+
+
+def connect(port, source="127.0.0.1"):
+    return socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+
+
+def rejected(bridge, reason):
+    metrics = bridge.admin("GET", "/metrics")[2].decode()
+    return int(re.search(rf'http_connections_rejected_total{{reason="{reason}"}} (\d+)', metrics).group(1))
+
+
+class PerAddress(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.kafka = MockKafka(brokers=1)
+        cls.kafka.create_topics(TOPICS)
+        cls.bridge = Bridge(config(cls.kafka.bootstrap, extra="max_connections_per_address: 20\n"
+                                   "admin_max_connections: 4\ntrusted_proxies: [127.0.0.3]"), env=ENV)
+        cls.consumer = Consumer(cls.kafka.bootstrap)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.consumer.close()
+        cls.bridge.stop()
+        cls.kafka.close()
+
+    def hold(self, n, source, port=None):
+        socks = [connect(port or self.bridge.port, source) for _ in range(n)]
+        time.sleep(0.3)  # accepted by now
+        return socks
+
+    def test_one_address_cannot_take_more_than_its_share(self):
+        before = rejected(self.bridge, "max_connections_per_address")
+        socks = self.hold(20, "127.0.0.1")
+        try:
+            extra = connect(self.bridge.port, "127.0.0.1")
+            self.assertTrue(closed_within(extra, 2), "the 21st connection from one address is closed")
+            extra.close()
+            # another address is served while the first one holds its 20
+            good = GoodClient(self.bridge.port, prefix="other", source_addr="127.0.0.2")
+            time.sleep(0.5)
+            g = good.stop().summary()
+            self.assertGreater(g["requests"], 0)
+            self.assertEqual(g["ok"], g["requests"], good.results)
+        finally:
+            for s in socks:
+                s.close()
+        self.assertEqual(rejected(self.bridge, "max_connections_per_address"), before + 1)
+        # closed connections are uncounted: the address gets its share back
+        time.sleep(0.3)
+        again = self.hold(20, "127.0.0.1")
+        try:
+            for s in again:
+                self.assertFalse(closed_within(s, 0.05))
+        finally:
+            for s in again:
+                s.close()
+
+    def test_a_trusted_proxy_is_exempt(self):
+        socks = self.hold(30, "127.0.0.3")
+        try:
+            self.assertFalse(any(closed_within(s, 0.05) for s in socks))
+        finally:
+            for s in socks:
+                s.close()
+
+    def test_admin_connections_are_capped_and_probes_recover(self):
+        before = rejected(self.bridge, "admin_max_connections")
+        socks = self.hold(4, "127.0.0.1", port=self.bridge.admin_port)
+        try:
+            extra = connect(self.bridge.admin_port)
+            self.assertTrue(closed_within(extra, 2))
+            extra.close()
+        finally:
+            for s in socks:
+                s.close()
+        time.sleep(0.3)
+        self.assertEqual(self.bridge.admin("GET", "/healthz")[0], 200)
+        self.assertEqual(rejected(self.bridge, "admin_max_connections"), before + 1)
+
+
+class Flood(unittest.TestCase):
+    def test_connection_flood_from_one_address(self):
+        kafka = MockKafka(brokers=1)
+        kafka.create_topics(TOPICS)
+        bridge = Bridge(config(kafka.bootstrap, extra="max_connections: 2000\nmax_connections_per_address: 100"),
+                        env=ENV)
+        try:
+            good = GoodClient(bridge.port, prefix="flood", source_addr="127.0.0.2")
+            time.sleep(0.3)
+            rss = PeakRss(bridge.proc.pid)
+            fds_before = open_fds(bridge.proc.pid)
+            socks, refused = [], 0
+            t0 = time.time()
+            while len(socks) + refused < 1500 and time.time() - t0 < 10:
+                try:
+                    socks.append(connect(bridge.port, "127.0.0.1"))
+                except OSError:
+                    refused += 1
+            time.sleep(0.5)
+            held = sum(1 for s in socks if not closed_within(s, 0.01))
+            fds_peak = open_fds(bridge.proc.pid)
+            for s in socks:
+                s.close()
+            growth = rss.stop()
+            time.sleep(0.3)
+            g = good.stop().summary()
+            report("connection-flood", attempts=len(socks) + refused, held_by_bridge=held,
+                   fds_before=fds_before, fds_during=fds_peak, rss_growth_mb=round(growth, 1),
+                   good_requests=g["requests"], good_ok=g["ok"], good_p99_ms=round(g["p99_s"] * 1000, 1))
+            self.assertLessEqual(held, 100)
+            self.assertLess(fds_peak - fds_before, 110)
+            self.assertLess(growth, 16)
+            self.assertEqual(g["ok"], g["requests"], good.results[-5:])
+            self.assertLess(g["p99_s"], 0.5)
+        finally:
+            bridge.stop()
+            kafka.close()
+
+
+class FileLimit(unittest.TestCase):
+    def run_with_nofile(self, soft, hard, extra=""):
+        kafka = MockKafka(brokers=1)
+        kafka.create_topics(TOPICS)
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        try:
+            with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+                f.write(render_config(config(kafka.bootstrap, extra=extra), port=free_port(), admin_port=free_port()))
+            p = subprocess.Popen([BRIDGE_BIN, "--config", f.name], env={**os.environ, **ENV},
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 preexec_fn=limit)
+            try:
+                code = p.wait(timeout=3)
+                out = p.stdout.read()
+            except subprocess.TimeoutExpired:
+                with open(f"/proc/{p.pid}/limits") as lf:
+                    limits = lf.read()
+                p.terminate()
+                out = p.communicate(timeout=30)[0]
+                code = None
+                out += limits
+            os.unlink(f.name)
+            return code, out
+        finally:
+            kafka.close()
+
+    def test_a_config_that_cannot_fit_is_refused(self):
+        code, out = self.run_with_nofile(512, 512)
+        self.assertEqual(code, 2, out)
+        self.assertIn("max_connections (10000) + admin_max_connections (64) + 256 for Kafka and files "
+                      "need 10320 open files, but the limit is 512 (hard limit 512)", out)
+
+    def test_the_soft_limit_is_raised_where_the_hard_one_allows(self):
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if hard != resource.RLIM_INFINITY and hard < 10320:
+            self.skipTest(f"this machine's hard limit ({hard}) is below 10320")
+        code, out = self.run_with_nofile(512, hard)
+        self.assertIsNone(code, out)  # it started
+        self.assertIn("raised the open-file limit to fit max_connections", out)
+        self.assertRegex(out, r"Max open files\s+10320\s")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
