@@ -6,11 +6,14 @@
 #   docker/build.sh run [ARGS]   the same, then run the bridge on config/bridge.yaml
 #                                (embedded in-memory Kafka; ARGS go to webhook-bridge)
 #   docker/build.sh test         install test packages too, then build and run every test:
-#                                plain build (-Werror), then again under ASan+UBSan, then the
-#                                threaded tests under TSan
+#                                plain build (-Werror), then the tests against a real 3-node
+#                                Apache Kafka cluster (label kafka: Java and Maven from Debian,
+#                                the broker's jars from Maven Central, tests/kafka/), then the
+#                                suite again under ASan+UBSan, then the threaded tests under TSan
 #
 # Environment: BUILD_DIR (default build; the sanitizer builds go to BUILD_DIR-asan and
-# BUILD_DIR-tsan), JOBS (default: CPU count).
+# BUILD_DIR-tsan), JOBS (default: CPU count), BRIDGE_SKIP_REAL_KAFKA=1 (skip the real-cluster
+# tests, saying so; without it, a machine that cannot reach Maven Central fails the run).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +41,29 @@ run_tests() {
     (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@")
 }
 
+# The real-cluster tests need a JDK (the broker, and javac for tests/kafka/ScramLogin.java) and
+# Maven; Debian 12's default JDK is 17, which Kafka 4 needs.
+kafka_pkgs=()
+if [ "${BRIDGE_SKIP_REAL_KAFKA:-0}" != 1 ]; then
+    command -v javac >/dev/null || kafka_pkgs+=(default-jdk-headless)
+    command -v mvn >/dev/null || kafka_pkgs+=(maven)
+fi
+
+real_kafka_tests() {
+    local dir=$1
+    if [ "${BRIDGE_SKIP_REAL_KAFKA:-0}" = 1 ]; then
+        echo "==> SKIPPED: the tests against a real Kafka cluster (BRIDGE_SKIP_REAL_KAFKA=1)"
+        return 0
+    fi
+    echo "==> tests against a real 3-node Apache Kafka cluster (label kafka)"
+    if ! tests/kafka/cluster.sh fetch; then
+        echo "docker/build.sh: the real-cluster tests need Apache Kafka's jars from Maven Central," >&2
+        echo "docker/build.sh: which this machine cannot fetch; BRIDGE_SKIP_REAL_KAFKA=1 skips them" >&2
+        exit 1
+    fi
+    run_tests "$dir" -L kafka
+}
+
 case "$mode" in
 build)
     install_missing "${build_pkgs[@]}"
@@ -49,15 +75,16 @@ run)
     exec "$build_dir/webhook-bridge" --config config/bridge.yaml "$@"
     ;;
 test)
-    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}" "${kafka_pkgs[@]}"
     echo "==> plain build and tests"
     configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    run_tests "$build_dir"
+    run_tests "$build_dir" -LE kafka
+    real_kafka_tests "$build_dir"
     echo "==> AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
     configure_and_build "$build_dir-asan" -DCMAKE_BUILD_TYPE=Debug -DBRIDGE_SANITIZE=address,undefined
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
         UBSAN_OPTIONS=print_stacktrace=1 \
-        run_tests "$build_dir-asan" -LE deploy
+        run_tests "$build_dir-asan" -LE 'deploy|kafka'
     echo "==> ThreadSanitizer build and the threaded tests"
     # Only the tests labelled `threads`: TSan cannot follow librdkafka's threads (Debian's build
     # starts them with C11 thrd_create, which the TSan runtime does not intercept), so anything
