@@ -46,7 +46,9 @@ die() {
 classpath() {
     local out=$1 log
     log=$(mktemp)
-    if ! mvn -B -q -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$out" >"$log" 2>&1; then
+    # the plugin pinned: by prefix alone Maven takes whatever version its metadata names
+    if ! mvn -B -q -f "$here/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+        -Dmdep.outputFile="$out" >"$log" 2>&1; then
         echo "cluster.sh: cannot fetch Apache Kafka's broker from Maven Central with mvn" >&2
         echo "cluster.sh: (the tests labelled kafka need it; BRIDGE_SKIP_REAL_KAFKA=1 skips them)" >&2
         tail -n 15 "$log" >&2
