@@ -50,7 +50,7 @@ function init(args)
   end
   path = os.getenv("BENCH_PATH") or "/webhooks/mono"
   headers["Content-Type"] = "application/json"
-  headers["mono-webhook-secret"] = os.getenv("BENCH_SECRET") or "dev-mono-secret"
+  headers["mono-webhook-secret"] = os.getenv("BENCH_SECRET") or "dev-mono-webhook-secret"
   tag = (os.getenv("BENCH_TAG") or tostring(os.time())) .. "t" .. tostring(thread_id or 0) .. "n"
 end
 
