@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from edge import (BRIDGE_BIN, ENV, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss,
-                  closed_within, config, free_port, open_fds, render_config, report)
+                  closed_within, config, free_port, open_fds, render_config, report, wait_for)
 
 
 def connect(port, source="127.0.0.1"):
@@ -130,6 +130,44 @@ class Flood(unittest.TestCase):
             self.assertLess(growth, 16)
             self.assertEqual(g["ok"], g["requests"], good.results[-5:])
             self.assertLess(g["p99_s"], 0.5)
+        finally:
+            bridge.stop()
+            kafka.close()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class OutOfDescriptors(unittest.TestCase):
+    def test_accept_pauses_instead_of_spinning_and_recovers(self):
+        kafka = MockKafka(brokers=1)
+        kafka.create_topics(TOPICS)
+        bridge = Bridge(config(kafka.bootstrap), env=ENV)
+        try:
+            # what the start-up check rules out for clients alone: another holder of descriptors
+            # (here a lowered limit on the running process) leaves accept() with EMFILE
+            pid = bridge.proc.pid
+            used = open_fds(pid)
+            soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (used + 8, hard))
+            socks = [connect(bridge.port) for _ in range(60)]  # the kernel's backlog takes them
+            time.sleep(0.5)
+            c0, t0 = cpu_seconds(pid), time.time()
+            time.sleep(2)
+            busy = (cpu_seconds(pid) - c0) / (time.time() - t0)
+            for s in socks:
+                s.close()
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+            metrics = bridge.admin("GET", "/metrics")
+            errors = int(re.search(r"(?m)^http_accept_errors_total (\d+)", metrics[2].decode()).group(1))
+            report("out-of-descriptors", cpu_while_full=f"{busy:.0%}", accept_errors=errors)
+            self.assertLess(busy, 0.3, "a loop must not spin on a listener it cannot accept from")
+            self.assertGreater(errors, 0)
+            self.assertTrue(wait_for(lambda: bridge.post("/webhooks/mono", b'{"event":"x"}')[0] in (200, 400), 5))
+            self.assertTrue(any(r["msg"].startswith("accept failed; pausing") for r in bridge.log_records()))
         finally:
             bridge.stop()
             kafka.close()
