@@ -11,6 +11,8 @@
 #   cluster.sh stop DIR         stop every node (SIGTERM by pid, SIGKILL after 30 s)
 #   cluster.sh kill DIR N       SIGKILL node N (1..3) at once
 #   cluster.sh term DIR N       SIGTERM node N (controlled shutdown) and wait for it to exit
+#   cluster.sh pause DIR N      SIGSTOP node N (alive, silent: a follower that falls behind)
+#   cluster.sh resume DIR N     SIGCONT node N
 #   cluster.sh restart DIR N    start node N again on its formatted log dirs, wait until it serves
 #                               metadata and the cluster lists three brokers
 #   cluster.sh status DIR       one line per node: N up|down PID
@@ -58,14 +60,20 @@ classpath() {
     rm -f "$log"
 }
 
+# free_ports N: N loopback ports free now, below the kernel's ephemeral range, so that no
+# outgoing connection (the tests' own load, say) takes one before its broker binds it
 free_ports() {
     /usr/bin/python3 - "$1" <<'EOF'
-import socket, sys
+import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
 socks = []
-for _ in range(int(sys.argv[1])):
+while len(socks) < int(sys.argv[1]):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
+    try:
+        s.bind(("127.0.0.1", random.randrange(max(1024, low - 20000), low)))
+        socks.append(s)
+    except OSError:
+        s.close()
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
@@ -223,11 +231,32 @@ wait_serving() {
     done
 }
 
+# start DIR: a port taken between choosing it and the broker binding it fails a node's start;
+# then everything is stopped and the cluster is made again on other ports (3 tries)
 cmd_start() {
-    local dir=$1 ports storepass password cid n
+    local dir=$1 try n
     for n in "${nodes[@]}"; do
         pid_of "$dir" "$n" >/dev/null && die "a cluster already runs in $dir (cluster.sh stop $dir)"
     done
+    for try in 1 2 3; do
+        if (start_once "$dir"); then
+            return 0
+        fi
+        stop_all "$dir"
+        grep -qs "Address already in use" "$dir"/node*/server.log || die "start failed (see above)"
+        echo "cluster.sh: a port was taken meanwhile; starting again on other ports (try $try)" >&2
+    done
+    die "could not start the cluster on free ports"
+}
+
+stop_all() {
+    local n
+    for n in "${nodes[@]}"; do stop_node "$1" "$n" TERM & done
+    wait
+}
+
+start_once() {
+    local dir=$1 ports storepass password cid n
     rm -rf "${dir:?}"/*
     classpath "$dir/classpath"
     read -r -a ports <<<"$(free_ports 9)"
@@ -303,8 +332,7 @@ start)
     ;;
 stop)
     [ $# -eq 2 ] || die "usage: cluster.sh stop DIR"
-    for n in "${nodes[@]}"; do stop_node "$2" "$n" TERM & done
-    wait
+    stop_all "$2"
     ;;
 kill | term)
     [ $# -eq 3 ] || die "usage: cluster.sh $1 DIR N"
@@ -317,6 +345,12 @@ kill | term)
         pid_of "$2" "$3" >/dev/null || die "node $3 is not running"
         stop_node "$2" "$3" TERM
     fi
+    ;;
+pause | resume)
+    [ $# -eq 3 ] || die "usage: cluster.sh $1 DIR N"
+    node_arg "$3"
+    pid=$(pid_of "$2" "$3") || die "node $3 is not running"
+    if [ "$1" = pause ]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
     ;;
 restart)
     [ $# -eq 3 ] || die "usage: cluster.sh restart DIR N"

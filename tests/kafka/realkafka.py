@@ -63,6 +63,13 @@ class RealKafka:
         """SIGTERM node n and wait until it has exited (controlled shutdown)."""
         self._node("term", n)
 
+    def pause(self, n):
+        """SIGSTOP node n: still a member of every ISR, silent until resume()."""
+        self._node("pause", n)
+
+    def resume(self, n):
+        self._node("resume", n)
+
     def restart(self, n):
         """Starts node n on its log dirs; returns once it serves metadata."""
         self._node("restart", n)
@@ -136,7 +143,10 @@ class RealKafka:
             time.sleep(0.5)
 
     def ensure_all_up(self, topics=()):
-        """Restarts every node that is down, then waits for full ISRs of `topics`."""
+        """Resumes paused nodes, restarts every node that is down, then waits for full ISRs of
+        `topics`."""
+        for n in sorted(self.running()):
+            self.resume(n)
         for n in NODES:
             if n not in self.running():
                 self.restart(n)
