@@ -118,6 +118,9 @@ class Outage(unittest.TestCase):
         time.sleep(1.5)
         for b in (1, 2, 3):
             self.kafka.command(f"rtt {b} 0")
+        # nothing was acknowledged for longer than ack_timeout_ms, so readiness may have turned
+        # false (the stall rule) until that record's late acknowledgement arrives
+        self.assertTrue(wait_for(lambda: self.bridge.admin("GET", "/readyz")[0] == 200, 5))
         # the bridge is fine, counted it, and the record still landed
         self.assertEqual(self.bridge.post("/webhooks/mono", event(9, prefix="next"))[0], 200)
         # HTTP/1 in h2o 2.2.5 notices the close only when it writes the answer; if h2o frees the
