@@ -154,6 +154,9 @@ static void free_source(struct conf_source *s)
     for (size_t i = 0; i != s->nkey; ++i)
         free(s->key[i]);
     free(s->key);
+    for (size_t i = 0; i != s->nkeep_headers; ++i)
+        free(s->keep_headers[i]);
+    free(s->keep_headers);
     free(s->ce_source);
     free(s->dead_letter_topic);
     free_cidrs(s->allow_from, s->nallow_from);

@@ -60,6 +60,9 @@ struct conf_secret {
 #define CONF_SECRET_MIN 8
 #define CONF_SECRET_GOOD 16
 
+/* At most this many event.keep_headers per source. */
+#define CONF_MAX_KEEP_HEADERS 8
+
 struct conf_verify {
     enum verify_scheme scheme;
     char *header;                  /* lowercase header name (shared-secret, hmac); scheme default */
@@ -101,6 +104,9 @@ struct conf_cidr {
 };
 
 enum ack_mode { ACK_BROKER, ACK_ENQUEUE };
+/* How event.time is read: auto (a JSON number is Unix seconds, text is RFC 3339), rfc3339,
+ * unix (seconds, a number or digits in a string), unix_ms (milliseconds). */
+enum time_format { TIME_FORMAT_AUTO, TIME_FORMAT_RFC3339, TIME_FORMAT_UNIX, TIME_FORMAT_UNIX_MS };
 enum ce_format { CE_FORMAT_BINARY, CE_FORMAT_STRUCTURED };
 
 struct conf_source {
@@ -111,8 +117,12 @@ struct conf_source {
     struct conf_field type; /* default: pointer /event (Mono) */
     struct conf_field id;   /* default: pointer /event_id */
     struct conf_field time; /* default: pointer /timestamp */
+    enum time_format time_format; /* default auto */
     char **key;             /* JSON pointers tried in order for the Kafka key */
     size_t nkey;
+    char **keep_headers;    /* lowercase request headers a dead letter keeps for a replay;
+                               never an authentication or signature header (refused at load) */
+    size_t nkeep_headers;
     char *ce_source;        /* CloudEvents source attribute; default "/webhook-bridge/<name>" */
     int success_status;     /* default 200 */
     enum ack_mode ack;      /* default broker */

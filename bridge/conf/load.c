@@ -273,6 +273,8 @@ static int load_value(struct loader *l, const struct conf_schema *s, const struc
         return loader_routes(l, n, field, count);
     case CONF_T_POINTERS:
         return loader_pointers(l, n, field, count);
+    case CONF_T_HEADERS:
+        return loader_headers(l, n, field, count);
     case CONF_T_CIDRS:
         return loader_cidrs(l, n, field, count);
     case CONF_T_SECRETS:
@@ -422,6 +424,58 @@ static int finish_verify(struct loader *l, struct conf_source *src, const struct
     return 0;
 }
 
+/* Whether a dead letter may keep request header `h` (lowercase): never the source's own
+ * verification header, a header any scheme authenticates with, or one whose name says it holds
+ * a credential; never a name the record itself uses (ce_*, dead_letter_*, content-type,
+ * traceparent, which a dead letter keeps anyway). Returns why not, or NULL. */
+static const char *keep_header_refused(const struct conf_source *src, const char *h)
+{
+    static const char *const schemes[] = {"stripe-signature", "webhook-signature",
+                                          "svix-signature", "x-slack-signature",
+                                          "x-hub-signature", "x-hub-signature-256",
+                                          "verif-hash", "mono-webhook-secret"};
+    static const char *const words[] = {"signature", "secret", "token", "auth", "hmac",
+                                        "password", "cookie", "api-key", "apikey"};
+    if (src->verify.header != NULL && strcmp(h, src->verify.header) == 0)
+        return "is the source's verify.header; authentication headers are never kept";
+    for (size_t i = 0; i != sizeof(schemes) / sizeof(schemes[0]); ++i)
+        if (strcmp(h, schemes[i]) == 0)
+            return "is an authentication header; those are never kept";
+    for (size_t i = 0; i != sizeof(words) / sizeof(words[0]); ++i)
+        if (strstr(h, words[i]) != NULL)
+            return "looks like it holds a credential; such headers are never kept";
+    if (strncmp(h, "ce_", 3) == 0 || strncmp(h, "dead_letter_", 12) == 0)
+        return "is a name the record itself uses";
+    if (strcmp(h, "content-type") == 0 || strcmp(h, "traceparent") == 0)
+        return "is kept anyway";
+    return NULL;
+}
+
+static int check_keep_headers(struct loader *l, const struct conf_source *src,
+                              const struct ynode *srcnode)
+{
+    if (src->nkeep_headers == 0)
+        return 0;
+    const struct ynode_pair *ev = ynode_find(srcnode, "event");
+    const struct ynode_pair *kp = ev != NULL ? ynode_find(ev->value, "keep_headers") : NULL;
+    size_t old = loader_push_key(l, "event", 5);
+    loader_push_key(l, "keep_headers", 12);
+    if (src->nkeep_headers > CONF_MAX_KEEP_HEADERS)
+        return loader_fail(l, kp != NULL ? &kp->key->pos : NULL, "at most %d headers",
+                           CONF_MAX_KEEP_HEADERS);
+    for (size_t i = 0; i != src->nkeep_headers; ++i) {
+        const char *why = keep_header_refused(src, src->keep_headers[i]);
+        if (why == NULL)
+            continue;
+        const struct conf_pos *pos =
+            kp != NULL && i < kp->value->nitems ? &kp->value->items[i]->pos : NULL;
+        loader_push_index(l, i);
+        return loader_fail(l, pos, "%s %s", src->keep_headers[i], why);
+    }
+    loader_pop(l, old);
+    return 0;
+}
+
 static int load_sources(struct loader *l, const struct ynode *n)
 {
     struct bridge_config *cfg = l->cfg;
@@ -444,7 +498,8 @@ static int load_sources(struct loader *l, const struct ynode *n)
         if ((src->name = strdup(k->text)) == NULL)
             return loader_oom(l);
         src->pos = k->pos;
-        if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0)
+        if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0 ||
+            check_keep_headers(l, src, v) != 0)
             return -1;
         if (src->ce_source == NULL &&
             asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {

@@ -178,6 +178,31 @@ int loader_pointers(struct loader *l, const struct ynode *n, char ***out, size_t
     return nitems < 0 ? -1 : 0;
 }
 
+int loader_headers(struct loader *l, const struct ynode *n, char ***out, size_t *count)
+{
+    char q[128], *t;
+    size_t len;
+    long nitems = prepare_list(l, n, "header names", (void **)out, *count, sizeof(**out));
+    for (long i = 0; i < nitems; ++i) {
+        const struct ynode *item = n->items[i];
+        size_t old = loader_push_index(l, (size_t)i);
+        if (loader_get_scalar(l, NULL, item, "a header name", &t, &len) != 0)
+            return -1;
+        const char *why = conf_check_header_name(t, len);
+        if (why != NULL) {
+            free(t);
+            return loader_fail(l, &item->pos, "invalid header name %s: %s",
+                               loader_shown(item, q, sizeof(q)), why);
+        }
+        for (char *c = t; *c != '\0'; ++c)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + ('a' - 'A'));
+        (*out)[(*count)++] = t;
+        loader_pop(l, old);
+    }
+    return nitems < 0 ? -1 : 0;
+}
+
 int loader_cidrs(struct loader *l, const struct ynode *n, struct conf_cidr **out, size_t *count)
 {
     char q[128], *t;

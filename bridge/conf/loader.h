@@ -63,6 +63,7 @@ void loader_set_str(char **field, char *value);
 int loader_brokers(struct loader *l, const struct conf_schema *s, const struct ynode *n);
 int loader_routes(struct loader *l, const struct ynode *n, struct conf_route **out, size_t *count);
 int loader_pointers(struct loader *l, const struct ynode *n, char ***out, size_t *count);
+int loader_headers(struct loader *l, const struct ynode *n, char ***out, size_t *count);
 int loader_cidrs(struct loader *l, const struct ynode *n, struct conf_cidr **out, size_t *count);
 /* secrets and secret_files: append to the list (s->type tells which). */
 int loader_secrets(struct loader *l, const struct conf_schema *s, const struct ynode *n,

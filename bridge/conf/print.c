@@ -184,10 +184,19 @@ static void print_source(FILE *out, const struct conf_source *src)
     print_field(out, "type", &src->type);
     print_field(out, "id", &src->id);
     print_field(out, "time", &src->time);
+    if (src->time.from != FIELD_ABSENT && src->time_format != TIME_FORMAT_AUTO)
+        fprintf(out, " time_format=%s",
+                conf_enum_name(conf_time_format_values, (int)src->time_format));
     fputs(" key=[", out);
     for (size_t i = 0; i != src->nkey; ++i)
         fprintf(out, "%s%s", i == 0 ? "" : ", ", src->key[i]);
     fputs("]\n", out);
+    if (src->nkeep_headers != 0) {
+        fputs("  dead letters keep:", out);
+        for (size_t i = 0; i != src->nkeep_headers; ++i)
+            fprintf(out, "%s %s", i == 0 ? "" : ",", src->keep_headers[i]);
+        fputc('\n', out);
+    }
     fprintf(out, "  ce_source: %s\n", src->ce_source);
     fputs("  allow_from: ", out);
     print_cidrs(out, src->allow_from, src->nallow_from, "any");
@@ -250,6 +259,8 @@ static const char *type_doc(const struct conf_schema *s)
         return "JSON pointer or header name";
     case CONF_T_POINTERS:
         return "list of JSON pointers";
+    case CONF_T_HEADERS:
+        return "list of header names";
     case CONF_T_CIDRS:
         return "list of networks";
     case CONF_T_SECRETS:

@@ -26,6 +26,7 @@ enum conf_type {
     CONF_T_HEADER,       /* char *, an HTTP header name, stored lowercase */
     CONF_T_FIELD,        /* struct conf_field: JSON pointer or header name */
     CONF_T_POINTERS,     /* char **, size_t: list of JSON pointers */
+    CONF_T_HEADERS,      /* char **, size_t: list of header names, stored lowercase */
     CONF_T_CIDRS,        /* struct conf_cidr *, size_t */
     CONF_T_SECRETS,      /* struct conf_secret *, size_t: appends inline secrets */
     CONF_T_SECRET_FILES, /* struct conf_secret *, size_t: appends secrets read from files */
@@ -63,7 +64,8 @@ extern const struct conf_schema conf_schema[];
 extern const size_t conf_schema_len;
 
 extern const struct conf_enum_value conf_scheme_values[], conf_algorithm_values[],
-    conf_encoding_values[], conf_ack_values[], conf_format_values[], conf_log_level_values[];
+    conf_encoding_values[], conf_ack_values[], conf_format_values[], conf_log_level_values[],
+    conf_time_format_values[];
 
 /* The row for key (klen bytes) directly under parent ("" for the top level, "sources.*" inside
  * a source); NULL for an unknown key. */

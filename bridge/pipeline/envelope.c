@@ -42,11 +42,13 @@ int envelope_build(const struct conf_source *src, const struct event *ev,
 {
     *env = (struct envelope){.key = ev->key, .value = req->body};
     if (src->format == CE_FORMAT_STRUCTURED) {
-        json_t *ce = json_pack("{s:s, s:s#, s:s, s:s#, s:s#, s:s, s:O}", "specversion", "1.0",
-                               "id", ev->id.base, (int)ev->id.len, "source", src->ce_source,
-                               "type", ev->type.base, (int)ev->type.len, "time", ev->time.base,
-                               (int)ev->time.len, "datacontenttype", "application/json", "data",
-                               ev->doc);
+        json_t *ce = json_pack("{s:s, s:s#, s:s, s:s#, s:s#, s:s, s:s#, s:s, s:O}",
+                               "specversion", "1.0", "id", ev->id.base, (int)ev->id.len,
+                               "source", src->ce_source, "type", ev->type.base,
+                               (int)ev->type.len, "time", ev->time.base, (int)ev->time.len,
+                               "datacontenttype", "application/json", "partitionkey",
+                               ev->key.base, (int)ev->key.len, "partitionkeyfrom",
+                               ev->key_from != NULL ? ev->key_from : "id", "data", ev->doc);
         if (ce == NULL)
             return -1;
         env->owned_value = json_dumps(ce, JSON_COMPACT);
@@ -64,8 +66,35 @@ int envelope_build(const struct conf_source *src, const struct event *ev,
     add(env, "ce_type", ev->type);
     add(env, "ce_time", ev->time);
     add(env, "content-type", BYTES_LIT("application/json"));
+    add(env, "ce_partitionkey", ev->key);
+    add(env, "ce_partitionkeyfrom", bytes_str(ev->key_from != NULL ? ev->key_from : "id"));
     add_trace(env, req);
     return 0;
+}
+
+const char *envelope_scheme_name(enum verify_scheme s)
+{
+    switch (s) {
+    case VERIFY_SCHEME_NONE:
+        return "none";
+    case VERIFY_SCHEME_SHARED_SECRET:
+        return "shared-secret";
+    case VERIFY_SCHEME_HMAC:
+        return "hmac";
+    case VERIFY_SCHEME_STRIPE:
+        return "stripe";
+    case VERIFY_SCHEME_STANDARD_WEBHOOKS:
+        return "standard-webhooks";
+    case VERIFY_SCHEME_SLACK:
+        return "slack";
+    }
+    return "unknown";
+}
+
+/* A request's bytes a dead letter keeps: only short text (no control bytes reach a header). */
+static struct bytes kept_text(struct bytes v, size_t max)
+{
+    return v.base != NULL && v.len <= max && normalize_text_valid(v) ? v : BYTES_NULL;
 }
 
 void envelope_build_dead_letter(const struct conf_source *src, const struct event *ev,
@@ -73,15 +102,21 @@ void envelope_build_dead_letter(const struct conf_source *src, const struct even
                                 struct envelope *env)
 {
     *env = (struct envelope){.key = ev->id, .value = req->body};
+    add(env, "ce_specversion", BYTES_LIT("1.0"));
     add(env, "ce_id", ev->id);
     add(env, "ce_source", bytes_str(src->ce_source));
     add(env, "ce_time", ev->time);
     add(env, "ce_type", ev->type);
     add(env, "dead_letter_reason", bytes_str(reason));
-    /* the request's own bytes, kept for a replay: only when they are short text */
-    struct bytes ct = request_header(req, BYTES_LIT("content-type"));
-    if (ct.len <= ENVELOPE_MAX_CONTENT_TYPE && normalize_text_valid(ct))
-        add(env, "content-type", ct);
+    /* what a replay needs to decide it again; the path came through the HTTP layer's
+     * normalization, and is checked like any other kept text */
+    add(env, "dead_letter_path", kept_text(req->path, NORMALIZE_MAX_ATTR));
+    add(env, "dead_letter_verified", bytes_str(envelope_scheme_name(src->verify.scheme)));
+    add(env, "content-type",
+        kept_text(request_header(req, BYTES_LIT("content-type")), ENVELOPE_MAX_CONTENT_TYPE));
+    for (size_t i = 0; i != src->nkeep_headers; ++i)
+        add(env, src->keep_headers[i],
+            kept_text(request_header(req, bytes_str(src->keep_headers[i])), NORMALIZE_MAX_ATTR));
     add_trace(env, req);
 }
 

@@ -12,7 +12,8 @@
 #include "pipeline/normalize.h"
 #include "pipeline/request.h"
 
-#define ENVELOPE_MAX_HEADERS 10
+/* Dead letters have the most: 10 of their own and up to CONF_MAX_KEEP_HEADERS kept ones. */
+#define ENVELOPE_MAX_HEADERS 20
 /* A dead letter keeps the request's content-type only up to this length (and only as text). */
 #define ENVELOPE_MAX_CONTENT_TYPE 128
 /* What a record may add to the body it carries: the key and every header, each bounded by
@@ -40,14 +41,19 @@ struct envelope {
 int envelope_build(const struct conf_source *src, const struct event *ev,
                    const struct request_view *req, struct envelope *env);
 
-/* Builds a dead-letter record: raw body, key = id, headers ce_id, ce_source, ce_time,
- * dead_letter_reason, the request's content-type (when it is short text), and ce_type when one
- * was found. */
+/* Builds a dead-letter record, a CloudEvent too: raw body, key = id, headers ce_specversion,
+ * ce_id, ce_source, ce_time, ce_type when one was found, dead_letter_reason, and what a replay
+ * needs: dead_letter_path (the request path), dead_letter_verified (the scheme that
+ * authenticated the request), the request's content-type and the source's keep_headers under
+ * their own names (each only when it is short text) and a valid traceparent. */
 void envelope_build_dead_letter(const struct conf_source *src, const struct event *ev,
                                 const struct request_view *req, const char *reason,
                                 struct envelope *env);
 
 void envelope_release(struct envelope *env);
+
+/* The name a record gives verify scheme s in dead_letter_verified ("shared-secret", ...). */
+const char *envelope_scheme_name(enum verify_scheme s);
 
 /* Whether v is a well-formed W3C traceparent (version 00 layout: 2-32-16-2 lowercase hex). */
 bool envelope_traceparent_valid(struct bytes v);

@@ -56,11 +56,150 @@ void normalize_hash_id(const char *source, struct bytes body, char out[65])
 
 void normalize_format_time(int64_t ms, char out[40])
 {
-    time_t s = (time_t)(ms / 1000);
+    int64_t frac = ms % 1000;
+    if (frac < 0)
+        frac += 1000; /* floor: before 1970 the second is the one below */
+    time_t s = (time_t)((ms - frac) / 1000);
     struct tm tm;
     gmtime_r(&s, &tm);
-    size_t n = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 40 - n, ".%03dZ", (int)(ms % 1000));
+    /* the fields are in range (gmtime_r), so 24 characters and the NUL */
+    snprintf(out, 40, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned)(tm.tm_year + 1900) % 10000,
+             (unsigned)(tm.tm_mon + 1) % 100, (unsigned)tm.tm_mday % 100,
+             (unsigned)tm.tm_hour % 100, (unsigned)tm.tm_min % 100, (unsigned)tm.tm_sec % 100,
+             (unsigned)frac % 1000);
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static unsigned month_days(unsigned y, unsigned m)
+{
+    static const unsigned char days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* n decimal digits at *p (advanced); -1 when one is not a digit. */
+static int digits(const char **p, const char *end, int n)
+{
+    int v = 0;
+    for (int i = 0; i != n; ++i, ++*p) {
+        if (*p == end || **p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+/* Unix ms of years 0001-01-01 and 10000-01-01: what RFC 3339 can write. */
+#define MIN_TIME_MS (-62135596800000LL)
+#define END_TIME_MS (253402300800000LL)
+
+int normalize_parse_time(struct bytes s, int64_t *ms)
+{
+    const char *p = s.base, *end = s.base + s.len;
+    if (p == NULL)
+        return -1;
+    int y = digits(&p, end, 4);
+    if (y < 0 || p == end || *p++ != '-')
+        return -1;
+    int mo = digits(&p, end, 2);
+    if (mo < 1 || mo > 12 || p == end || *p++ != '-')
+        return -1;
+    int d = digits(&p, end, 2);
+    if (d < 1 || (unsigned)d > month_days((unsigned)y, (unsigned)mo) || p == end ||
+        (*p != 'T' && *p != 't' && *p != ' '))
+        return -1;
+    ++p;
+    int h = digits(&p, end, 2);
+    if (h < 0 || h > 23 || p == end || *p++ != ':')
+        return -1;
+    int mi = digits(&p, end, 2);
+    if (mi < 0 || mi > 59 || p == end || *p++ != ':')
+        return -1;
+    int sec = digits(&p, end, 2);
+    if (sec < 0 || sec > 60) /* 60: a leap second, counted into the next minute */
+        return -1;
+    int frac = 0;
+    if (p != end && *p == '.') {
+        int n = 0;
+        for (++p; p != end && *p >= '0' && *p <= '9'; ++p, ++n)
+            if (n < 3)
+                frac = frac * 10 + (*p - '0');
+        if (n == 0)
+            return -1;
+        for (; n < 3; ++n)
+            frac *= 10;
+    }
+    if (p == end)
+        return -1; /* no offset: local time of an unknown place */
+    int64_t off_min = 0;
+    if (*p == 'Z' || *p == 'z') {
+        ++p;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        int oh = digits(&p, end, 2);
+        if (p != end && *p == ':')
+            ++p;
+        int om = digits(&p, end, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return -1;
+        off_min = sign * (oh * 60 + om);
+    } else {
+        return -1;
+    }
+    if (p != end)
+        return -1;
+    int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+                off_min * 60;
+    t = t * 1000 + frac;
+    if (t < MIN_TIME_MS || t >= END_TIME_MS)
+        return -1;
+    *ms = t;
+    return 0;
+}
+
+/* A JSON number or a string of digits (optionally with a fraction) as a count of `unit` ms. */
+static int parse_count(struct bytes v, int64_t unit, int64_t *ms)
+{
+    char buf[40];
+    if (v.len == 0 || v.len >= sizeof(buf))
+        return -1;
+    memcpy(buf, v.base, v.len);
+    buf[v.len] = '\0';
+    for (size_t i = 0; i != v.len; ++i)
+        if (!((buf[i] >= '0' && buf[i] <= '9') || buf[i] == '.' || buf[i] == 'e' ||
+              buf[i] == 'E' || buf[i] == '+' || (buf[i] == '-' && i != 0 && buf[i - 1] != '.')))
+            return -1; /* also refuses a negative count: no provider sends times before 1970 */
+    char *stop;
+    double x = strtod(buf, &stop);
+    if (*stop != '\0' || !(x >= 0) || x * (double)unit >= (double)END_TIME_MS)
+        return -1;
+    *ms = (int64_t)(x * (double)unit);
+    return 0;
+}
+
+int normalize_time_value(struct bytes v, bool number, enum time_format format, int64_t *ms)
+{
+    switch (format) {
+    case TIME_FORMAT_AUTO:
+        return number ? parse_count(v, 1000, ms) : normalize_parse_time(v, ms);
+    case TIME_FORMAT_RFC3339:
+        return number ? -1 : normalize_parse_time(v, ms);
+    case TIME_FORMAT_UNIX:
+        return parse_count(v, 1000, ms);
+    case TIME_FORMAT_UNIX_MS:
+        return parse_count(v, 1, ms);
+    }
+    return -1;
 }
 
 bool normalize_text_valid(struct bytes s)
@@ -230,13 +369,24 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
         normalize_hash_id(src->name, req->body, ev->id_buf);
         ev->id = bytes_of(ev->id_buf, 64);
     }
+    /* the time is always written anew, in one form: RFC 3339 UTC with milliseconds */
     h = HIT(PTR_TIME);
-    ev->time = field_text(&src->time, h, req, &sp, NORMALIZE_MAX_TIME, &bad);
-    if (ev->time.base == NULL) {
-        normalize_format_time(now_ms, ev->time_buf);
-        ev->time = bytes_str(ev->time_buf);
+    int64_t t_ms = now_ms;
+    if (h != NULL && (h->kind == JSCAN_INTEGER || h->kind == JSCAN_OTHER)) {
+        /* a number (an object, array, boolean or null is no time either) */
+        bool number = h->raw.len != 0 && (h->raw.base[0] == '-' ||
+                                          (h->raw.base[0] >= '0' && h->raw.base[0] <= '9'));
+        if (!number || normalize_time_value(h->raw, true, src->time_format, &t_ms) != 0)
+            ev->time_invalid = true, t_ms = now_ms;
+    } else {
+        struct bytes v = field_text(&src->time, h, req, &sp, NORMALIZE_MAX_TIME, &bad);
+        if (v.base != NULL && normalize_time_value(v, false, src->time_format, &t_ms) != 0)
+            ev->time_invalid = true, t_ms = now_ms;
     }
+    normalize_format_time(t_ms, ev->time_buf);
+    ev->time = bytes_str(ev->time_buf);
     ev->key = ev->id;
+    ev->key_from = "id";
     if (!valid)
         return NORMALIZE_INVALID_JSON;
     h = HIT(PTR_TYPE);
@@ -252,6 +402,7 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
             return NORMALIZE_BAD_ATTRIBUTE;
         if (key.base != NULL) {
             ev->key = key;
+            ev->key_from = src->key[k - n->first_key];
             break;
         }
     }

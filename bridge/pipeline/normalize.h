@@ -33,8 +33,11 @@ struct event {
     json_t *doc;       /* owned; the parsed body, for `format: structured` only, else NULL */
     struct bytes type; /* ce_type */
     struct bytes id;   /* ce_id: provider's id, else sha256(source, 0, body) in hex */
-    struct bytes time; /* ce_time: provider's timestamp, else receive time (RFC 3339, UTC) */
+    struct bytes time; /* ce_time: the provider's time, else the receive time, always RFC 3339
+                          UTC with milliseconds (in time_buf) */
     struct bytes key;  /* first key pointer holding a string, else the id */
+    const char *key_from; /* the key pointer that produced the key (config's), or "id" */
+    bool time_invalid;    /* the source's time was there but not a time: receive time used */
     char id_buf[72];
     char time_buf[40];
     char scratch[256]; /* unescaped strings (values with \-escapes) */
@@ -72,5 +75,15 @@ void normalize_hash_id(const char *source, struct bytes body, char out[65]);
 /* Formats ms since the epoch as RFC 3339 UTC with milliseconds, e.g.
  * "2026-03-14T09:12:45.318Z" (needs 25 bytes). */
 void normalize_format_time(int64_t ms, char out[40]);
+
+/* Parses an RFC 3339 date-time into ms since the epoch: "2026-03-14T12:00:00+01:00",
+ * "...Z", "t"/" " for "T", "z" for "Z", any number of fraction digits (cut to ms), offsets
+ * +HH:MM or +HHMM. A time without an offset is refused (it is local to someone). The result
+ * must fall within years 0001..9999. Returns 0, or -1 when s is not such a time. */
+int normalize_parse_time(struct bytes s, int64_t *ms);
+
+/* The time attribute from a JSON number or text per `format` (see enum time_format): `number`
+ * says whether v is a JSON number. Returns 0 with *ms, or -1. */
+int normalize_time_value(struct bytes v, bool number, enum time_format format, int64_t *ms);
 
 #endif

@@ -36,8 +36,13 @@ static void source_metrics(struct source_rt *s)
         const char *v[] = {s->conf->name, verify_result_name((enum verify_result)r)};
         s->verify_failures[r] = metrics_series(vf, v);
     }
+    struct metric_family *ti = metrics_family(
+        "webhook_event_time_invalid_total",
+        "Events whose time attribute was not a time; the receive time was used, by source.",
+        METRIC_COUNTER, lat_labels, NULL, 0);
     const char *v[] = {s->conf->name};
     s->latency = metrics_series(lat, v);
+    s->time_invalid = metrics_series(ti, v);
 }
 
 struct topic_metrics runtime_topic_metrics(const char *topic)

@@ -35,6 +35,7 @@ struct source_rt {
     struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_requests_total{source,status} */
     struct metric *verify_failures[VERIFY_RESULT_COUNT];
     struct metric *latency; /* webhook_request_duration_seconds{source} */
+    struct metric *time_invalid; /* webhook_event_time_invalid_total{source} */
     struct ratelimit *limit; /* the source's rate_limit (per runtime: a reload starts it full) */
 };
 

@@ -116,7 +116,12 @@ class EndToEnd(unittest.TestCase):
                 self.assertEqual(r.key, (key or want_id).encode(), name)
                 h = headers_of(r)
                 self.assertEqual(set(h), {"ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time",
-                                          "content-type", "traceparent"}, name)
+                                          "content-type", "ce_partitionkey", "ce_partitionkeyfrom",
+                                          "traceparent"}, name)
+                # the CloudEvents partitioning extension: the key as sent, and where it came from
+                self.assertEqual(h["ce_partitionkey"], r.key, name)
+                key_from = next((p for p in KEY_POINTERS if isinstance(pointer(doc, p), str) and pointer(doc, p)), "id")
+                self.assertEqual(h["ce_partitionkeyfrom"], key_from.encode(), name)
                 self.assertEqual(h["ce_specversion"], b"1.0")
                 self.assertEqual(h["ce_id"], want_id.encode(), name)
                 self.assertEqual(h["ce_source"], b"/webhook-bridge/mono")

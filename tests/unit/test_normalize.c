@@ -96,7 +96,9 @@ int main(void)
     CHECK(envelope_build(&src, &ev, &rv, &env) == 0);
     CHECK(env.value.base == rv.body.base && env.value.len == rv.body.len); /* bytes as received */
     CHECK_STR(str(env.key), "acc_9");
-    CHECK(env.nheaders == 7);
+    CHECK(env.nheaders == 9);
+    CHECK_STR(hdr(&env, "ce_partitionkey", buf), "acc_9");
+    CHECK_STR(hdr(&env, "ce_partitionkeyfrom", buf), "/data/account/_id");
     CHECK_STR(hdr(&env, "ce_specversion", buf), "1.0");
     CHECK_STR(hdr(&env, "ce_id", buf), "evt_1");
     CHECK_STR(hdr(&env, "ce_source", buf), "/webhook-bridge/mono");
