@@ -18,6 +18,7 @@ _Static_assert(sizeof(enum sig_encoding) == sizeof(int), "enums are stored as in
 _Static_assert(sizeof(enum ack_mode) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum ce_format) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum time_format) == sizeof(int), "enums are stored as int");
 
 const struct conf_enum_value conf_scheme_values[] = {
     {"shared-secret", VERIFY_SCHEME_SHARED_SECRET},
@@ -36,6 +37,11 @@ const struct conf_enum_value conf_ack_values[] = {
     {"broker", ACK_BROKER}, {"enqueue", ACK_ENQUEUE}, {NULL, 0}};
 const struct conf_enum_value conf_format_values[] = {
     {"binary", CE_FORMAT_BINARY}, {"structured", CE_FORMAT_STRUCTURED}, {NULL, 0}};
+const struct conf_enum_value conf_time_format_values[] = {{"auto", TIME_FORMAT_AUTO},
+                                                          {"rfc3339", TIME_FORMAT_RFC3339},
+                                                          {"unix", TIME_FORMAT_UNIX},
+                                                          {"unix_ms", TIME_FORMAT_UNIX_MS},
+                                                          {NULL, 0}};
 const struct conf_enum_value conf_log_level_values[] = {{"debug", LOG_LEVEL_DEBUG},
                                                         {"info", LOG_LEVEL_INFO},
                                                         {"warn", LOG_LEVEL_WARN},
@@ -267,7 +273,11 @@ const struct conf_schema conf_schema[] = {
      .offset = ROOT(dead_letter_topic),
      .def_doc = "none",
      .doc = "Where authenticated webhooks that cannot be normalized (not JSON, no event type) "
-            "go; without one they are answered 400. Each source inherits it."},
+            "or routed go; without one they are answered 400. Each source inherits it. Its "
+            "records are CloudEvents with `dead_letter_reason`, `dead_letter_path` and "
+            "`dead_letter_verified`; `webhook-bridge replay` decides them again. Whoever may "
+            "write to it may put events on the routed topics through a replay: let only the "
+            "bridge write to it."},
     {.path = "trusted_proxies",
      .type = CONF_T_CIDRS,
      .offset = ROOT(trusted_proxies),
@@ -378,14 +388,41 @@ const struct conf_schema conf_schema[] = {
      .flags = CONF_F_NULLABLE,
      .offset = SRC(time),
      .def = "/timestamp",
-     .doc = "The event time (CloudEvents `time`); null for none."},
+     .doc = "The event time (CloudEvents `time`), written to Kafka as RFC 3339 UTC with "
+            "milliseconds (`2026-03-14T08:12:45.318Z`) whatever the offset it came with; null "
+            "for none. A value that is not a time (see `time_format`) is replaced by the "
+            "receive time, counted in `webhook_event_time_invalid_total{source}` and logged."},
+    {.path = "sources.*.event.time_format",
+     .type = CONF_T_ENUM,
+     .offset = SRC(time_format),
+     .def = "auto",
+     .values = conf_time_format_values,
+     .doc = "How `time` is read. `auto`: a JSON number is Unix seconds (Stripe `/created`, "
+            "Slack `/event_time`), text is RFC 3339 with a `Z` or numeric offset (`T` or a "
+            "space between date and time, any number of fraction digits). `rfc3339`: text "
+            "only. `unix`: seconds, as a number or a string of digits. `unix_ms`: "
+            "milliseconds, likewise."},
     {.path = "sources.*.event.key",
      .type = CONF_T_POINTERS,
      .offset = SRC(key),
      .count_offset = SRC(nkey),
      .def_doc = "`[]`",
      .doc = "JSON pointers tried in order for the Kafka record key; the first holding a string "
-            "wins, else the event id is the key."},
+            "wins, else the event id is the key. The record says which: `ce_partitionkey` is the "
+            "key, `ce_partitionkeyfrom` the pointer that produced it (or `id`)."},
+    {.path = "sources.*.event.keep_headers",
+     .type = CONF_T_HEADERS,
+     .offset = SRC(keep_headers),
+     .count_offset = SRC(nkeep_headers),
+     .def_doc = "`[]`",
+     .doc = "Request headers a dead letter of this source keeps, under their own names, so that "
+            "`webhook-bridge replay` can decide it again (GitHub: `[x-github-event, "
+            "x-github-delivery]`; at most 8). A header holding the type or id (`event.type: "
+            "x-github-event`) must be listed here for a replay to find it. Authentication and "
+            "signature headers (the source's `verify.header`, `stripe-signature`, "
+            "`webhook-signature`, any name with `signature`, `secret`, `token`, `auth`, "
+            "`hmac`, ...) are refused. A value that is not short text (256 bytes) is left "
+            "out."},
     {.path = "sources.*.allow_from",
      .type = CONF_T_CIDRS,
      .offset = SRC(allow_from),
