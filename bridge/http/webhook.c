@@ -467,6 +467,14 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     o.detail = d.reason;
     if (d.status == BRIDGE_UNAUTHORIZED)
         metric_add(src->verify_failures[d.verify], 1);
+    if (d.ev.time_invalid) {
+        /* counted always; the line shares the refused-request budget (anyone can send it) */
+        metric_add(src->time_invalid, 1);
+        if (log_budget_take(&srv->refusals))
+            log_warn("event time is not a time; the receive time is used",
+                     LOG_I("request_id", o.request_id), LOG_S("source", src->conf->name),
+                     LOG_B("event_id", o.id, o.id_len));
+    }
     if (bridge_status_ok(d.status) && !ratelimit_take(src->limit, o.start_ns))
         d.status = BRIDGE_RATE_LIMITED; /* after verification: forgeries spend no budget */
     if (bridge_status_ok(d.status))
