@@ -9,17 +9,22 @@
 
 #include <string.h>
 
-void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
-            struct decision *d)
+/* Everything after verification; id and time replace the event's when not BYTES_NULL. */
+static void decide_verified(const struct source_rt *src, const struct request_view *req,
+                            int64_t now_ms, struct bytes id, struct bytes time,
+                            struct decision *d)
 {
-    memset(d, 0, sizeof(*d));
-    d->verify = verifier_check(src->verifier, req, now_ms / 1000);
-    if (d->verify != VERIFY_OK) {
-        d->status = BRIDGE_UNAUTHORIZED;
-        d->reason = verify_result_name(d->verify);
-        return;
-    }
     enum normalize_result nr = normalize_event(src->normalizer, req, now_ms, &d->ev);
+    if (id.base != NULL && id.len != 0) {
+        if (d->ev.key.base == d->ev.id.base)
+            d->ev.key = id;
+        d->ev.id = id;
+    }
+    int64_t t;
+    if (time.base != NULL && normalize_parse_time(time, &t) == 0) {
+        normalize_format_time(t, d->ev.time_buf);
+        d->ev.time = bytes_str(d->ev.time_buf);
+    }
     const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, d->ev.type) : NULL;
     if (route != NULL) {
         if (envelope_build(src->conf, &d->ev, req, &d->env) != 0) {
@@ -43,6 +48,26 @@ void decide(const struct source_rt *src, const struct request_view *req, int64_t
     d->topics = (const char *const *)&src->conf->dead_letter_topic;
     d->metrics = &src->dead_letter;
     d->ntopics = 1;
+}
+
+void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
+            struct decision *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->verify = verifier_check(src->verifier, req, now_ms / 1000);
+    if (d->verify != VERIFY_OK) {
+        d->status = BRIDGE_UNAUTHORIZED;
+        d->reason = verify_result_name(d->verify);
+        return;
+    }
+    decide_verified(src, req, now_ms, BYTES_NULL, BYTES_NULL, d);
+}
+
+void decide_replay(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
+                   struct bytes id, struct bytes time, struct decision *d)
+{
+    memset(d, 0, sizeof(*d));
+    decide_verified(src, req, now_ms, id, time, d);
 }
 
 void decision_release(struct decision *d)

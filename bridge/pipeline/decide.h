@@ -30,6 +30,14 @@ struct decision {
 void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
             struct decision *d);
 
+/* The decision for a dead letter being replayed (webhook-bridge replay): the same as decide()
+ * without verification (the request was authenticated when it arrived; its dead letter says
+ * so), keeping the event's original id and time when given (non-NULL views: the dead
+ * letter's ce_id and ce_time, which must outlive d). A record whose key was its id keeps that
+ * too. Any thread. */
+void decide_replay(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
+                   struct bytes id, struct bytes time, struct decision *d);
+
 void decision_release(struct decision *d);
 
 #endif
