@@ -9,11 +9,14 @@
 
 #include "bridge.h"
 #include "core/log.h"
+#include "replay.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config] [--config-reference]\n"
                  "                      [--version] [--help]\n"
+                 "       webhook-bridge replay --config FILE --from TOPIC [--since TIME]\n"
+                 "                      [--until TIME] [--group NAME] [--dry-run]\n"
                  "  --config FILE        configuration (default: config/bridge.yaml)\n"
                  "  --check-config       validate FILE, print the resolved sources and routes\n"
                  "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
@@ -22,6 +25,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return replay_main(argc - 1, argv + 1, stdout, stderr);
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'k'},
                                          {"config-reference", no_argument, NULL, 'r'},
