@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asyncapi.h"
 #include "bridge.h"
 #include "core/log.h"
 #include "replay.h"
@@ -20,7 +21,8 @@ static void usage(FILE *out)
                  "  --config FILE        configuration (default: config/bridge.yaml)\n"
                  "  --check-config       validate FILE, print the resolved sources and routes\n"
                  "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
-                 "  --config-reference   print the reference of every configuration key\n");
+                 "  --config-reference   print the reference of every configuration key\n"
+                 "  --asyncapi           print the AsyncAPI 3.0 document of what FILE publishes\n");
 }
 
 int main(int argc, char **argv)
@@ -30,11 +32,12 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'k'},
                                          {"config-reference", no_argument, NULL, 'r'},
+                                         {"asyncapi", no_argument, NULL, 'a'},
                                          {"version", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = "config/bridge.yaml";
-    int check = 0, c;
+    int check = 0, asyncapi = 0, c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -42,6 +45,9 @@ int main(int argc, char **argv)
             break;
         case 'k':
             check = 1;
+            break;
+        case 'a':
+            asyncapi = 1;
             break;
         case 'r':
             conf_print_reference(stdout);
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
     }
     if (check)
         return bridge_check_config(path, stdout, stderr);
+    if (asyncapi)
+        return asyncapi_main(path, stdout, stderr);
 
     bridge_block_signals();
     struct conf_error err;
