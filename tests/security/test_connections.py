@@ -22,8 +22,22 @@ def connect(port, source="127.0.0.1"):
 
 
 def rejected(bridge, reason):
-    metrics = bridge.admin("GET", "/metrics")[2].decode()
+    deadline = time.time() + 5
+    while True:
+        try:  # the admin port may still count a test's closed connections for a moment
+            metrics = bridge.admin("GET", "/metrics")[2].decode()
+            break
+        except ConnectionError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
     return int(re.search(rf'http_connections_rejected_total{{reason="{reason}"}} (\d+)', metrics).group(1))
+
+
+def closed_count(socks, seconds):
+    """How many of socks the server closes within `seconds` (each checked in turn)."""
+    deadline = time.time() + seconds
+    return sum(1 for s in socks if closed_within(s, max(0.05, deadline - time.time())))
 
 
 class PerAddress(unittest.TestCase):
@@ -48,11 +62,11 @@ class PerAddress(unittest.TestCase):
 
     def test_one_address_cannot_take_more_than_its_share(self):
         before = rejected(self.bridge, "max_connections_per_address")
-        socks = self.hold(20, "127.0.0.1")
+        socks = self.hold(21, "127.0.0.1")
         try:
-            extra = connect(self.bridge.port, "127.0.0.1")
-            self.assertTrue(closed_within(extra, 2), "the 21st connection from one address is closed")
-            extra.close()
+            # whichever was accepted last of the 21 is closed at once (under load the kernel may
+            # hand them over in any order)
+            self.assertEqual(closed_count(socks, 2), 1, "one address holds at most 20")
             # another address is served while the first one holds its 20
             good = GoodClient(self.bridge.port, prefix="other", source_addr="127.0.0.2")
             time.sleep(0.5)
@@ -83,17 +97,15 @@ class PerAddress(unittest.TestCase):
 
     def test_admin_connections_are_capped_and_probes_recover(self):
         before = rejected(self.bridge, "admin_max_connections")
-        socks = self.hold(4, "127.0.0.1", port=self.bridge.admin_port)
+        socks = self.hold(5, "127.0.0.1", port=self.bridge.admin_port)
         try:
-            extra = connect(self.bridge.admin_port)
-            self.assertTrue(closed_within(extra, 2))
-            extra.close()
+            self.assertEqual(closed_count(socks, 2), 1, "the admin port holds at most 4")
         finally:
             for s in socks:
                 s.close()
-        time.sleep(0.3)
+        # (a probe that raced the closes may itself have been turned away and counted)
+        self.assertGreaterEqual(rejected(self.bridge, "admin_max_connections"), before + 1)
         self.assertEqual(self.bridge.admin("GET", "/healthz")[0], 200)
-        self.assertEqual(rejected(self.bridge, "admin_max_connections"), before + 1)
 
 
 class Flood(unittest.TestCase):
