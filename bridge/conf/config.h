@@ -173,6 +173,7 @@ struct bridge_config {
     struct {
         char *brokers;            /* "host:port,..." or "embedded" */
         unsigned embedded_brokers; /* brokers of the embedded mock cluster, default 1 */
+        unsigned producers;        /* idempotent producers sharing the partitions; 0 = auto */
         struct conf_kv *props;    /* kafka.librdkafka, in file order */
         size_t nprops;
         struct conf_pos brokers_pos;

@@ -228,6 +228,21 @@ const struct conf_schema conf_schema[] = {
      .min = 1,
      .max = 5,
      .doc = "Number of brokers of the embedded mock cluster."},
+    {.path = "kafka.producers",
+     .type = CONF_T_UINT,
+     .offset = ROOT(kafka.producers),
+     .def = "0",
+     .min = 0,
+     .max = 16,
+     .zero_note = "from the metadata",
+     .doc = "Idempotent producers sharing the work: partition p of every topic is produced by "
+            "producer p mod N, and the bridge picks each record's partition with librdkafka's "
+            "own partitioner on the key, so a key keeps its partition, its producer and its "
+            "order. librdkafka sends one partition per produce request and, with one request "
+            "in flight per connection, partitions that share a leader take turns; N producers "
+            "let N of them have a request out at once. 0: the most partitions one broker leads "
+            "in a routed topic, read at start (at most 8): 1 for 3 partitions on 3 brokers, 4 "
+            "for 12. Each producer has its own connections and threads."},
     {.path = "kafka.create_topics",
      .type = CONF_T_BOOL,
      .offset = ROOT(kafka.create_topics),

@@ -1,14 +1,25 @@
 /*
  * Producer. Design:
- * - One rd_kafka_t for the process, acks=all and idempotence forced: a delivery report of
- *   success means "in Kafka, replicated", which is what a 200 promises.
- * - A dedicated poll thread serves delivery reports, errors, logs and statistics, so no event
- *   loop ever calls into librdkafka for anything but a non-blocking produce. Rejected: polling
- *   from each loop through rd_kafka_queue_io_event_enable, which with one shared producer would
- *   hand every loop's reports to whichever loop polled first.
- * - Readiness comes from the statistics callback (brokers in state UP, idempotent producer id
- *   assigned) plus a metadata warm-up of the routed topics; the error callback's
- *   ALL_BROKERS_DOWN clears it at once, without waiting for the next statistics.
+ * - acks=all and idempotence forced: a delivery report of success means "in Kafka,
+ *   replicated", which is what a 200 promises.
+ * - Lanes: one or more idempotent rd_kafka_t, each owning a share of every topic's partitions
+ *   (partition p belongs to lane p mod N). librdkafka 2.0.2 puts one partition in a produce
+ *   request and, with one request in flight per connection (see default_props), partitions that
+ *   share a leader take turns; a lane has a connection of its own to each broker, so N lanes let
+ *   N partitions of one leader have a request out at once. The bridge picks a record's partition
+ *   itself, with the partitioner librdkafka would use (on the key, from the partition count that
+ *   metadata gives), so a key keeps one partition, hence one lane, hence its order. N is
+ *   kafka.producers, or by default the most partitions one broker leads in a routed topic
+ *   (capped), read from the metadata at warm-up: 1 lane for 3 partitions over 3 brokers, 4 for
+ *   12. Rejected: 5 requests in flight on one producer (librdkafka counts a partition's
+ *   in-flight messages against the window, and its broker thread spins; tests/bench/README.md).
+ * - Each lane has a poll thread serving its delivery reports, errors, logs and statistics, so
+ *   no event loop calls into librdkafka for anything but a non-blocking produce, and one slow
+ *   callback delays one lane only. Rejected: polling from each loop through
+ *   rd_kafka_queue_io_event_enable, which would hand every loop's reports to whichever loop
+ *   polled first.
+ * - Readiness: every lane has a broker up, its producer id and the routed topics' metadata, and
+ *   is not stalled (health.c); the error callback's ALL_BROKERS_DOWN clears it at once.
  */
 #include "producer.h"
 
@@ -25,25 +36,43 @@
 #include "health.h"
 #include "security.h"
 
-struct producer {
+#define MAX_LANES 16
+#define AUTO_MAX_LANES 8 /* an automatic count stops here: each lane has threads and sockets */
+
+typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t,
+                                  void *, void *);
+
+struct producer;
+
+struct lane {
+    struct producer *p;
+    unsigned index;
     rd_kafka_t *rk;
-    producer_delivery_fn on_delivery;
-    void *ctx;
+    rd_kafka_topic_t **rkts; /* per routed topic (p->topics order); NULL entries go by name */
     pthread_t thread;
-    atomic_bool stop;
+    bool started;
     atomic_int brokers_up;
     atomic_bool pid_assigned;
     atomic_bool warm;
-    char **topics; /* routed topics to warm up */
-    size_t ntopics;
-    /* Handles of the routed topics, by name hash (open addressing, read-only after create):
-     * producing by name takes librdkafka's write lock on its topic list for every record. */
-    struct {
-        const char *name;
-        rd_kafka_topic_t *rkt;
-    } *handles;
-    size_t handle_mask;
     struct kafka_health health; /* acknowledging, or why not (readiness) */
+};
+
+struct producer {
+    producer_delivery_fn on_delivery;
+    void *ctx;
+    atomic_bool stop;
+    rd_kafka_conf_t *conf;   /* the template every lane's configuration is copied from */
+    unsigned want_lanes;     /* kafka.producers; 0 = from the metadata */
+    unsigned stall;          /* kafka_health stall_ms */
+    partitioner_fn partition_of;
+    atomic_uint nlanes;      /* lanes serving records; 0 until the count is decided */
+    struct lane lanes[MAX_LANES];
+    char **topics; /* routed topics */
+    size_t ntopics;
+    atomic_int *partitions; /* per topic: its partition count, 0 = not known yet */
+    /* topic name -> index in topics, by name hash (open addressing, read-only after create) */
+    size_t *slots; /* index + 1; 0 = empty */
+    size_t slot_mask;
     struct log_budget failures; /* lines about failed records: one per record in an outage */
 };
 
@@ -55,45 +84,55 @@ static size_t hash_name(const char *s)
     return h;
 }
 
-/* The cached handle of `topic`, or NULL (a topic that appeared with a reload). */
-static rd_kafka_topic_t *handle_of(const struct producer *p, const char *topic)
+/* The index of a routed topic, or -1 (a topic that appeared with a reload). */
+static int topic_index(const struct producer *p, const char *topic)
 {
-    if (p->handles == NULL)
-        return NULL;
-    for (size_t i = hash_name(topic) & p->handle_mask;; i = (i + 1) & p->handle_mask) {
-        if (p->handles[i].name == NULL)
-            return NULL;
-        if (strcmp(p->handles[i].name, topic) == 0)
-            return p->handles[i].rkt;
-    }
+    if (p->slots == NULL)
+        return -1;
+    for (size_t i = hash_name(topic) & p->slot_mask; p->slots[i] != 0; i = (i + 1) & p->slot_mask)
+        if (strcmp(p->topics[p->slots[i] - 1], topic) == 0)
+            return (int)(p->slots[i] - 1);
+    return -1;
 }
 
-/* Releases the cached handles (before rd_kafka_destroy, which waits for them). */
-static void destroy_handles(struct producer *p)
-{
-    for (size_t i = 0; p->handles != NULL && i <= p->handle_mask; ++i)
-        if (p->handles[i].rkt != NULL)
-            rd_kafka_topic_destroy(p->handles[i].rkt);
-}
-
-static void make_handles(struct producer *p)
+static int make_index(struct producer *p)
 {
     size_t size = 8;
     while (size < 2 * p->ntopics)
         size *= 2;
-    if ((p->handles = calloc(size, sizeof(*p->handles))) == NULL)
-        return; /* then every record goes by name: slower, still correct */
-    p->handle_mask = size - 1;
+    if ((p->slots = calloc(size, sizeof(*p->slots))) == NULL ||
+        (p->partitions = calloc(p->ntopics + 1, sizeof(*p->partitions))) == NULL)
+        return -1;
+    p->slot_mask = size - 1;
     for (size_t t = 0; t != p->ntopics; ++t) {
-        rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, p->topics[t], NULL);
-        if (rkt == NULL)
-            continue;
-        size_t i = hash_name(p->topics[t]) & p->handle_mask;
-        while (p->handles[i].name != NULL)
-            i = (i + 1) & p->handle_mask;
-        p->handles[i].name = p->topics[t];
-        p->handles[i].rkt = rkt;
+        size_t i = hash_name(p->topics[t]) & p->slot_mask;
+        while (p->slots[i] != 0)
+            i = (i + 1) & p->slot_mask;
+        p->slots[i] = t + 1;
+        atomic_init(&p->partitions[t], 0);
     }
+    return 0;
+}
+
+/* Opens the lane's handles of the routed topics: producing by name takes librdkafka's write
+ * lock on its topic list for every record. */
+static void make_handles(struct lane *l)
+{
+    struct producer *p = l->p;
+    if ((l->rkts = calloc(p->ntopics + 1, sizeof(*l->rkts))) == NULL)
+        return; /* then every record goes by name: slower, still correct */
+    for (size_t t = 0; t != p->ntopics; ++t)
+        l->rkts[t] = rd_kafka_topic_new(l->rk, p->topics[t], NULL);
+}
+
+/* Releases the lane's handles (before rd_kafka_destroy, which waits for them). */
+static void destroy_handles(struct lane *l)
+{
+    for (size_t t = 0; l->rkts != NULL && t != l->p->ntopics; ++t)
+        if (l->rkts[t] != NULL)
+            rd_kafka_topic_destroy(l->rkts[t]);
+    free(l->rkts);
+    l->rkts = NULL;
 }
 
 /* Settings the delivery guarantee depends on: set here, refused in kafka.librdkafka. */
@@ -253,28 +292,31 @@ static void log_failure(struct producer *p, const char *what, enum bridge_status
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
-    struct producer *p = opaque;
+    struct lane *l = opaque;
+    struct producer *p = l->p;
     enum bridge_status st = status_of(m->err);
     if (st != BRIDGE_ACCEPTED)
         log_failure(p, "delivery failed", st, rd_kafka_topic_name(m->rkt), m->err, m->len);
     if (st == BRIDGE_ACCEPTED)
-        kafka_health_on_ack(&p->health);
+        kafka_health_on_ack(&l->health);
     p->on_delivery(m->_private, st, p->ctx);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    struct producer *p = opaque;
+    struct lane *l = opaque;
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        atomic_store(&p->brokers_up, 0);
+        atomic_store(&l->brokers_up, 0);
     int fatal = err == RD_KAFKA_RESP_ERR__FATAL;
     char fatal_reason[256];
     if (fatal)
         rd_kafka_fatal_error(rk, fatal_reason, sizeof(fatal_reason));
-    kafka_health_on_error(&p->health, err, fatal ? fatal_reason : reason);
-    log_at(fatal ? LOG_ERROR : LOG_WARN, "kafka error",
-           LOG_S("error", rd_kafka_err2name((rd_kafka_resp_err_t)err)),
-           LOG_S("reason", fatal ? fatal_reason : reason));
+    kafka_health_on_error(&l->health, err, fatal ? fatal_reason : reason);
+    /* every lane meets the same brokers: the first one speaks for all but a fatal error */
+    if (l->index == 0 || fatal)
+        log_at(fatal ? LOG_ERROR : LOG_WARN, "kafka error",
+               LOG_S("error", rd_kafka_err2name((rd_kafka_resp_err_t)err)),
+               LOG_S("reason", fatal ? fatal_reason : reason), LOG_I("producer", l->index));
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -285,10 +327,37 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
     log_at(sev, "librdkafka", LOG_S("facility", fac), LOG_S("detail", buf));
 }
 
+/* Partition counts follow the cluster: librdkafka refreshes a topic's metadata on its own
+ * (topic.metadata.refresh.interval.ms, and at once after an error), and the first lane's
+ * statistics list the partitions it knows. */
+static void note_partitions(struct producer *p, json_t *topics)
+{
+    const char *name;
+    json_t *t;
+    json_object_foreach(topics, name, t)
+    {
+        int idx = topic_index(p, name), n = 0;
+        if (idx < 0)
+            continue;
+        const char *pk;
+        json_t *pv;
+        json_object_foreach(json_object_get(t, "partitions"), pk, pv)
+        {
+            (void)pv;
+            n += strcmp(pk, "-1") != 0;
+        }
+        if (n > 0 && atomic_load(&p->partitions[idx]) != n) {
+            if (atomic_exchange(&p->partitions[idx], n) != 0)
+                log_info("kafka topic partition count changed", LOG_S("topic", name),
+                         LOG_I("partitions", n));
+        }
+    }
+}
+
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
     (void)rk;
-    struct producer *p = opaque;
+    struct lane *l = opaque;
     json_t *root = json_loadb(json, len, 0, NULL), *brokers, *b;
     const char *name;
     int up = 0;
@@ -304,35 +373,50 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     }
     const char *idemp =
         json_string_value(json_object_get(json_object_get(root, "eos"), "idemp_state"));
-    atomic_store(&p->brokers_up, up);
-    atomic_store(&p->pid_assigned, idemp != NULL && strcmp(idemp, "Assigned") == 0);
+    atomic_store(&l->brokers_up, up);
+    atomic_store(&l->pid_assigned, idemp != NULL && strcmp(idemp, "Assigned") == 0);
+    if (l->index == 0)
+        note_partitions(l->p, json_object_get(root, "topics"));
     json_decref(root);
     return 0; /* librdkafka frees json */
 }
 
-/* Fetches metadata for every routed topic so that the first webhook does not wait for it. */
-static bool warm_up(struct producer *p)
+/* Fetches metadata for every routed topic so that the first webhook does not wait for it; the
+ * first lane also records each topic's partition count and the most partitions one broker
+ * leads (*per_leader). */
+static bool warm_up(struct lane *l, unsigned *per_leader)
 {
+    struct producer *p = l->p;
     for (size_t i = 0; i != p->ntopics; ++i) {
-        rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, p->topics[i], NULL);
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(l->rk, p->topics[i], NULL);
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t e =
-            rkt == NULL ? RD_KAFKA_RESP_ERR__FAIL : rd_kafka_metadata(p->rk, 0, rkt, &md, 2000);
+            rkt == NULL ? RD_KAFKA_RESP_ERR__FAIL : rd_kafka_metadata(l->rk, 0, rkt, &md, 2000);
         bool ok = e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
                   md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1)
             e = md->topics[0].err; /* a missing topic: the request worked, the topic did not */
+        if (ok && per_leader != NULL) {
+            const struct rd_kafka_metadata_topic *t = &md->topics[0];
+            atomic_store(&p->partitions[i], t->partition_cnt);
+            for (int a = 0; a != t->partition_cnt; ++a) {
+                unsigned same = 0;
+                for (int b = 0; b != t->partition_cnt; ++b)
+                    same += t->partitions[b].leader == t->partitions[a].leader;
+                if (same > *per_leader)
+                    *per_leader = same;
+            }
+        }
         if (md != NULL)
             rd_kafka_metadata_destroy(md);
         if (rkt != NULL)
             rd_kafka_topic_destroy(rkt);
         if (!ok) {
             log_warn("kafka warm-up: topic not ready", LOG_S("topic", p->topics[i]),
-                     LOG_S("error", rd_kafka_err2str(e)));
+                     LOG_S("error", rd_kafka_err2str(e)), LOG_I("producer", l->index));
             return false;
         }
     }
-    log_info("kafka producer warmed up", LOG_I("topics", p->ntopics));
     return true;
 }
 
@@ -343,25 +427,57 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static int start_lane(struct producer *p, unsigned index, struct conf_error *err);
+
+/* The first lane, once it knows the topics, decides how many lanes serve them and starts the
+ * others; records wait for that (the bridge is not ready before). */
+static void decide_lanes(struct producer *p, unsigned per_leader)
+{
+    unsigned n = p->want_lanes != 0 ? p->want_lanes
+                 : per_leader > AUTO_MAX_LANES ? AUTO_MAX_LANES
+                 : per_leader > 0              ? per_leader
+                                               : 1;
+    struct conf_error err;
+    unsigned started = 1;
+    while (started < n && start_lane(p, started, &err) == 0)
+        ++started;
+    if (started < n)
+        log_error("kafka: fewer producers than wanted", LOG_I("wanted", n),
+                  LOG_I("started", started), LOG_S("error", err.msg));
+    log_info("kafka producers started", LOG_I("producers", started),
+             LOG_I("partitions_per_leader", per_leader),
+             LOG_S("count", p->want_lanes != 0 ? "kafka.producers" : "from the metadata"));
+    atomic_store_explicit(&p->nlanes, started, memory_order_release);
+}
+
 static void *poll_main(void *arg)
 {
-    struct producer *p = arg;
+    struct lane *l = arg;
+    struct producer *p = l->p;
     uint64_t next_warm_up = 0, next_summary = monotonic_ms() + 10000;
-    pthread_setname_np(pthread_self(), "kafka-poll");
+    char name[16];
+    snprintf(name, sizeof(name), l->index == 0 ? "kafka-poll" : "kafka-poll-%u", l->index);
+    pthread_setname_np(pthread_self(), name);
     while (!atomic_load(&p->stop)) {
-        if (monotonic_ms() >= next_summary) {
+        if (l->index == 0 && monotonic_ms() >= next_summary) {
             log_budget_report(&p->failures, "failed records not logged (log_rate_limit)");
             next_summary += 10000;
         }
         /* a missing topic keeps the bridge unready: retry (and say so) every few seconds */
-        if (!atomic_load(&p->warm) && atomic_load(&p->brokers_up) > 0 &&
+        if (!atomic_load(&l->warm) && atomic_load(&l->brokers_up) > 0 &&
             monotonic_ms() >= next_warm_up) {
-            if (warm_up(p))
-                atomic_store(&p->warm, true);
+            unsigned per_leader = 0;
+            if (warm_up(l, l->index == 0 ? &per_leader : NULL)) {
+                atomic_store(&l->warm, true);
+                log_info("kafka producer warmed up", LOG_I("topics", p->ntopics),
+                         LOG_I("producer", l->index));
+                if (l->index == 0 && atomic_load(&p->nlanes) == 0)
+                    decide_lanes(p, per_leader);
+            }
             next_warm_up = monotonic_ms() + 5000;
         }
-        kafka_health_tick(&p->health, rd_kafka_outq_len(p->rk), monotonic_ms());
-        rd_kafka_poll(p->rk, 100);
+        kafka_health_tick(&l->health, rd_kafka_outq_len(l->rk), monotonic_ms());
+        rd_kafka_poll(l->rk, 100);
     }
     return NULL;
 }
@@ -406,39 +522,88 @@ static unsigned stall_ms(const struct bridge_config *cfg)
     return ms;
 }
 
+/* librdkafka's partitioner of this configuration (`partitioner`, default consistent_random):
+ * the bridge picks partitions with the very function librdkafka would have used. */
+static partitioner_fn partitioner_of(rd_kafka_conf_t *conf)
+{
+    static const struct {
+        const char *name;
+        partitioner_fn fn;
+    } known[] = {
+        {"consistent_random", rd_kafka_msg_partitioner_consistent_random},
+        {"consistent", rd_kafka_msg_partitioner_consistent},
+        {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
+        {"murmur2", rd_kafka_msg_partitioner_murmur2},
+        {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
+        {"fnv1a", rd_kafka_msg_partitioner_fnv1a},
+        {"random", rd_kafka_msg_partitioner_random},
+    };
+    char v[64] = "consistent_random";
+    size_t vlen = sizeof(v);
+    rd_kafka_conf_get(conf, "partitioner", v, &vlen);
+    for (size_t i = 0; i != sizeof(known) / sizeof(known[0]); ++i)
+        if (strcmp(known[i].name, v) == 0)
+            return known[i].fn;
+    return rd_kafka_msg_partitioner_consistent_random;
+}
+
+static int start_lane(struct producer *p, unsigned index, struct conf_error *err)
+{
+    char errstr[512];
+    struct lane *l = &p->lanes[index];
+    l->p = p;
+    l->index = index;
+    kafka_health_init(&l->health, p->stall);
+    rd_kafka_conf_t *conf = rd_kafka_conf_dup(p->conf);
+    if (conf == NULL) {
+        kafka_health_release(&l->health);
+        return conf_errorf(err, "kafka", NULL, NULL, "out of memory");
+    }
+    rd_kafka_conf_set_opaque(conf, l);
+    if ((l->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))) == NULL) {
+        rd_kafka_conf_destroy(conf);
+        kafka_health_release(&l->health);
+        return conf_errorf(err, "kafka", NULL, NULL, "%s", errstr);
+    }
+    make_handles(l);
+    if (pthread_create(&l->thread, NULL, poll_main, l) != 0) {
+        destroy_handles(l);
+        rd_kafka_destroy(l->rk);
+        l->rk = NULL;
+        kafka_health_release(&l->health);
+        return conf_errorf(err, "kafka", NULL, NULL, "cannot start a poll thread");
+    }
+    l->started = true;
+    return 0;
+}
+
 struct producer *producer_create(const struct bridge_config *cfg, const char *bootstrap,
                                  producer_delivery_fn fn, void *ctx, struct conf_error *err)
 {
-    char errstr[512];
     struct producer *p = calloc(1, sizeof(*p));
-    rd_kafka_conf_t *conf;
     if (p == NULL) {
         conf_errorf(err, cfg->file, NULL, "kafka", "out of memory");
         return NULL;
     }
     p->on_delivery = fn;
     p->ctx = ctx;
-    kafka_health_init(&p->health, stall_ms(cfg));
+    p->stall = stall_ms(cfg);
+    p->want_lanes = cfg->kafka.producers;
     log_budget_init(&p->failures, cfg->log_rate_limit);
     collect_topics(p, cfg);
-    if ((conf = build_conf(cfg, bootstrap, err)) == NULL)
-        goto fail;
-    rd_kafka_conf_set_opaque(conf, p);
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_error_cb(conf, on_error);
-    rd_kafka_conf_set_log_cb(conf, on_log);
-    rd_kafka_conf_set_stats_cb(conf, on_stats);
-    if ((p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))) == NULL) {
-        rd_kafka_conf_destroy(conf);
-        conf_errorf(err, cfg->file, &cfg->kafka.brokers_pos, "kafka", "%s", errstr);
+    if (make_index(p) != 0) {
+        conf_errorf(err, cfg->file, NULL, "kafka", "out of memory");
         goto fail;
     }
-    make_handles(p);
-    if (pthread_create(&p->thread, NULL, poll_main, p) != 0) {
-        conf_errorf(err, cfg->file, NULL, "kafka", "cannot start the poll thread");
-        destroy_handles(p);
-        rd_kafka_destroy(p->rk);
-        p->rk = NULL;
+    if ((p->conf = build_conf(cfg, bootstrap, err)) == NULL)
+        goto fail;
+    rd_kafka_conf_set_dr_msg_cb(p->conf, on_delivery);
+    rd_kafka_conf_set_error_cb(p->conf, on_error);
+    rd_kafka_conf_set_log_cb(p->conf, on_log);
+    rd_kafka_conf_set_stats_cb(p->conf, on_stats);
+    p->partition_of = partitioner_of(p->conf);
+    if (start_lane(p, 0, err) != 0) {
+        conf_errorf(err, cfg->file, &cfg->kafka.brokers_pos, "kafka", "%s", err->msg);
         goto fail;
     }
     return p;
@@ -450,20 +615,32 @@ fail:
 enum bridge_status producer_send(struct producer *p, const char *topic, const struct envelope *env,
                                  void *opaque)
 {
+    unsigned n = atomic_load_explicit(&p->nlanes, memory_order_acquire);
+    int t = topic_index(p, topic);
+    struct lane *l = &p->lanes[0];
+    int32_t part = RD_KAFKA_PARTITION_UA;
+    /* the partition librdkafka would pick, and the lane that owns it */
+    if (n > 1 && t >= 0 && l->rkts != NULL && l->rkts[t] != NULL) {
+        int32_t cnt = atomic_load_explicit(&p->partitions[t], memory_order_relaxed);
+        if (cnt > 0) {
+            part = p->partition_of(l->rkts[t], env->key.base, env->key.len, cnt, NULL, NULL);
+            l = &p->lanes[(unsigned)part % n];
+        }
+    }
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(env->nheaders);
     for (size_t i = 0; i != env->nheaders; ++i)
         rd_kafka_header_add(hdrs, env->headers[i].name, -1, env->headers[i].value.base,
                             (ssize_t)env->headers[i].value.len);
-    rd_kafka_topic_t *rkt = handle_of(p, topic);
+    rd_kafka_topic_t *rkt = t >= 0 && l->rkts != NULL ? l->rkts[t] : NULL;
     rd_kafka_resp_err_t e =
         rkt != NULL
-            ? rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt),
+            ? rd_kafka_producev(l->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
                                 RD_KAFKA_V_KEY(env->key.base, env->key.len),
                                 RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
                                 RD_KAFKA_V_END)
-            : rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic),
+            : rd_kafka_producev(l->rk, RD_KAFKA_V_TOPIC(topic),
                                 RD_KAFKA_V_KEY(env->key.base, env->key.len),
                                 RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -478,63 +655,105 @@ enum bridge_status producer_send(struct producer *p, const char *topic, const st
     return st;
 }
 
+/* Lanes serving records: 1 before the count is decided (the first lane alone exists). */
+static unsigned lanes_of(const struct producer *p)
+{
+    unsigned n = atomic_load_explicit(&((struct producer *)p)->nlanes, memory_order_acquire);
+    return n != 0 ? n : 1;
+}
+
+static bool lane_ready(struct lane *l)
+{
+    return atomic_load(&l->brokers_up) > 0 && atomic_load(&l->pid_assigned) &&
+           atomic_load(&l->warm) && !kafka_health_stalled(&l->health);
+}
+
 bool producer_ready(const struct producer *p)
 {
-    return atomic_load(&((struct producer *)p)->brokers_up) > 0 &&
-           atomic_load(&((struct producer *)p)->pid_assigned) &&
-           atomic_load(&((struct producer *)p)->warm) &&
-           !kafka_health_stalled(&((struct producer *)p)->health);
+    struct producer *q = (struct producer *)p;
+    unsigned n = atomic_load_explicit(&q->nlanes, memory_order_acquire);
+    for (unsigned i = 0; i != n; ++i)
+        if (!lane_ready(&q->lanes[i]))
+            return false;
+    return n != 0;
 }
 
 size_t producer_not_ready_reason(const struct producer *p, char *buf, size_t size)
 {
     struct producer *q = (struct producer *)p;
-    return kafka_health_reason(&q->health, atomic_load(&q->brokers_up),
-                               atomic_load(&q->pid_assigned), atomic_load(&q->warm),
+    unsigned n = lanes_of(q), i = 0;
+    while (i + 1 < n && lane_ready(&q->lanes[i]))
+        ++i;
+    struct lane *l = &q->lanes[i];
+    if (lane_ready(l) && atomic_load(&q->nlanes) == 0) {
+        int len = snprintf(buf, size, "kafka: starting the producers\n");
+        return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+    }
+    return kafka_health_reason(&l->health, atomic_load(&l->brokers_up),
+                               atomic_load(&l->pid_assigned), atomic_load(&l->warm),
                                monotonic_ms(), buf, size);
 }
 
 int producer_brokers_up(const struct producer *p)
 {
-    return atomic_load(&((struct producer *)p)->brokers_up);
+    struct producer *q = (struct producer *)p;
+    int up = atomic_load(&q->lanes[0].brokers_up);
+    for (unsigned i = 1; i < lanes_of(q); ++i) {
+        int v = atomic_load(&q->lanes[i].brokers_up);
+        up = v < up ? v : up; /* the lane with the fewest: readiness needs every lane */
+    }
+    return up;
 }
 
 int producer_queue_depth(const struct producer *p)
 {
-    return rd_kafka_outq_len(p->rk);
+    int n = 0;
+    for (unsigned i = 0; i != lanes_of(p); ++i)
+        if (p->lanes[i].rk != NULL)
+            n += rd_kafka_outq_len(p->lanes[i].rk);
+    return n;
 }
 
 int producer_flush(struct producer *p, int timeout_ms)
 {
-    /* rd_kafka_flush() would poll from this thread too; the poll thread serves reports, so
-     * wait for the queue to drain instead. */
-    for (int waited = 0; rd_kafka_outq_len(p->rk) > 0 && waited < timeout_ms; waited += 10) {
+    /* rd_kafka_flush() would poll from this thread too; the poll threads serve reports, so
+     * wait for the queues to drain instead. */
+    for (int waited = 0; producer_queue_depth(p) > 0 && waited < timeout_ms; waited += 10) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    return rd_kafka_outq_len(p->rk);
+    return producer_queue_depth(p);
 }
 
 void producer_destroy(struct producer *p)
 {
     if (p == NULL)
         return;
-    if (p->rk != NULL) {
-        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    atomic_store(&p->stop, true);
+    /* the first lane's thread starts the others: once it is joined, the set is final */
+    for (unsigned i = 0; i != MAX_LANES; ++i)
+        if (p->lanes[i].started)
+            pthread_join(p->lanes[i].thread, NULL);
+    for (unsigned i = 0; i != MAX_LANES; ++i) {
+        struct lane *l = &p->lanes[i];
+        if (!l->started)
+            continue;
+        rd_kafka_purge(l->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         /* serve the purge reports so every opaque is handed back exactly once */
-        for (int i = 0; i < 50 && rd_kafka_outq_len(p->rk) > 0; ++i)
-            rd_kafka_poll(p->rk, 10);
-        atomic_store(&p->stop, true);
-        pthread_join(p->thread, NULL);
-        rd_kafka_poll(p->rk, 0);
-        destroy_handles(p);
-        rd_kafka_destroy(p->rk);
+        for (int k = 0; k < 50 && rd_kafka_outq_len(l->rk) > 0; ++k)
+            rd_kafka_poll(l->rk, 10);
+        rd_kafka_poll(l->rk, 0);
+        destroy_handles(l);
+        rd_kafka_destroy(l->rk);
+        kafka_health_release(&l->health);
     }
+    if (p->conf != NULL)
+        rd_kafka_conf_destroy(p->conf);
     for (size_t i = 0; i != p->ntopics; ++i)
         free(p->topics[i]);
     free(p->topics);
-    free(p->handles);
-    kafka_health_release(&p->health);
+    free(p->slots);
+    free(p->partitions);
     log_budget_release(&p->failures);
     free(p);
 }
