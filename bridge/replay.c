@@ -270,7 +270,10 @@ static void replay_one(struct replay *r, const struct reader_record *rec, int64_
                                        .nheaders = nh};
             decide_replay(src, &req, now_ms, id, time, &d);
             decided = true;
-            if (d.status != BRIDGE_ACCEPTED) {
+            if (d.status == BRIDGE_INTERNAL) {
+                o = OUT_FAILED; /* out of memory: try again, never pass over it */
+                r->stopped[rec->partition] = true;
+            } else if (d.status != BRIDGE_ACCEPTED) {
                 o = OUT_STILL_DEAD;
                 detail = d.reason != NULL ? d.reason : bridge_status_name(d.status);
                 detail_len = strlen(detail);
@@ -286,7 +289,7 @@ static void replay_one(struct replay *r, const struct reader_record *rec, int64_
         fprintf(r->out, " type=%.*s", (int)d.ev.type.len, d.ev.type.base);
     fprintf(r->out, " -> %s", (r->opt.dry_run ? dry_names : outcome_names)[o]);
     ++r->sum.count[o];
-    if (o == OUT_REPLAYED || (o == OUT_FAILED && decided)) {
+    if (o == OUT_REPLAYED || (o == OUT_FAILED && decided && d.status == BRIDGE_ACCEPTED)) {
         print_topics(r->out, &d);
         for (size_t i = 0; i != d.ntopics; ++i)
             tally(&r->sum, o, d.topics[i], strlen(d.topics[i]));
