@@ -10,11 +10,34 @@ import socket
 import sys
 import threading
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from common import ENV, TOPICS, config, event  # noqa: E402,F401  (re-exported)
-from harness import (BRIDGE_BIN, SECRET, Bridge, Consumer, MockKafka, free_port,  # noqa: E402,F401
+from harness import (BRIDGE_BIN, SECRET, Bridge, Consumer, MockKafka, free_port,  # noqa: E402,F401  (re-exported)
                      render_config, wait_for)
+
+
+class BridgeCase(unittest.TestCase):
+    """A test class with one mock cluster, one bridge on config_text(bootstrap) and one
+    consumer, shared by its tests."""
+
+    @classmethod
+    def config_text(cls, bootstrap):
+        return config(bootstrap)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.kafka = MockKafka(brokers=1)
+        cls.kafka.create_topics(TOPICS)
+        cls.bridge = Bridge(cls.config_text(cls.kafka.bootstrap), env=ENV)
+        cls.consumer = Consumer(cls.kafka.bootstrap)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.consumer.close()
+        cls.bridge.stop()
+        cls.kafka.close()
 
 
 def rss_kb(pid):

@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edge import (BRIDGE_BIN, ENV, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss,
+from edge import (BridgeCase, BRIDGE_BIN, ENV, TOPICS, Bridge, GoodClient, MockKafka, PeakRss,
                   closed_within, config, free_port, open_fds, render_config, report, wait_for)
 
 
@@ -40,20 +40,11 @@ def closed_count(socks, seconds):
     return sum(1 for s in socks if closed_within(s, max(0.05, deadline - time.time())))
 
 
-class PerAddress(unittest.TestCase):
+class PerAddress(BridgeCase):
     @classmethod
-    def setUpClass(cls):
-        cls.kafka = MockKafka(brokers=1)
-        cls.kafka.create_topics(TOPICS)
-        cls.bridge = Bridge(config(cls.kafka.bootstrap, extra="max_connections_per_address: 20\n"
-                                   "admin_max_connections: 4\ntrusted_proxies: [127.0.0.3]"), env=ENV)
-        cls.consumer = Consumer(cls.kafka.bootstrap)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.consumer.close()
-        cls.bridge.stop()
-        cls.kafka.close()
+    def config_text(cls, bootstrap):
+        return config(bootstrap, extra="max_connections_per_address: 20\n"
+                      "admin_max_connections: 4\ntrusted_proxies: [127.0.0.3]")
 
     def hold(self, n, source, port=None):
         socks = [connect(port or self.bridge.port, source) for _ in range(n)]

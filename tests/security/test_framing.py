@@ -10,8 +10,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edge import (ENV, SECRET, TOPICS, Bridge, Consumer, MockKafka, closed_within, config, event,
-                  read_response)
+from edge import (BridgeCase, SECRET, closed_within, event, read_response)
 
 
 def head(lines):
@@ -20,20 +19,7 @@ def head(lines):
             + "\r\n\r\n").encode()
 
 
-class Framing(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.kafka = MockKafka(brokers=1)
-        cls.kafka.create_topics(TOPICS)
-        cls.bridge = Bridge(config(cls.kafka.bootstrap), env=ENV)
-        cls.consumer = Consumer(cls.kafka.bootstrap)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.consumer.close()
-        cls.bridge.stop()
-        cls.kafka.close()
-
+class Framing(BridgeCase):
     def send(self, data):
         s = socket.create_connection(("127.0.0.1", self.bridge.port), timeout=5)
         s.sendall(data)

@@ -15,7 +15,7 @@ import unittest
 import hpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edge import (ENV, SECRET, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss, config,
+from edge import (BridgeCase, ENV, SECRET, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss, config,
                   event, read_response, report)
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -80,20 +80,7 @@ def blast(port, data, seconds=5):
     return got, closed, sent
 
 
-class DefaultOff(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.kafka = MockKafka(brokers=1)
-        cls.kafka.create_topics(TOPICS)
-        cls.bridge = Bridge(config(cls.kafka.bootstrap), env=ENV)
-        cls.consumer = Consumer(cls.kafka.bootstrap)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.consumer.close()
-        cls.bridge.stop()
-        cls.kafka.close()
-
+class DefaultOff(BridgeCase):
     def test_prior_knowledge_is_refused_on_both_ports(self):
         for port in (self.bridge.port, self.bridge.admin_port):
             got, closed, _ = blast(port, PREFACE + frame(4, 0, 0, b""))

@@ -17,8 +17,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from edge import (BRIDGE_BIN, ENV, SECRET, TOPICS, Bridge, Consumer, GoodClient, MockKafka, PeakRss,
-                  closed_within, config, event, report, wait_for)
+from edge import (BridgeCase, BRIDGE_BIN, ENV, SECRET, TOPICS, Bridge, GoodClient, MockKafka,
+                  PeakRss, closed_within, config, event, report, wait_for)
 
 
 def make_cert(directory, name):
@@ -61,7 +61,7 @@ def tls_config(bootstrap, cert, key, extra=""):
     return config(bootstrap, extra=f"tls: {{cert_file: {cert}, key_file: {key}, handshake_timeout_ms: 500}}\n{extra}")
 
 
-class Tls(unittest.TestCase):
+class Tls(BridgeCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="bridge-tls-")
@@ -69,16 +69,15 @@ class Tls(unittest.TestCase):
         cls.cert_path, cls.key_path = os.path.join(cls.dir, "tls.crt"), os.path.join(cls.dir, "tls.key")
         shutil.copy(cls.cert, cls.cert_path)
         shutil.copy(cls.key, cls.key_path)
-        cls.kafka = MockKafka(brokers=1)
-        cls.kafka.create_topics(TOPICS)
-        cls.bridge = Bridge(tls_config(cls.kafka.bootstrap, cls.cert_path, cls.key_path), env=ENV)
-        cls.consumer = Consumer(cls.kafka.bootstrap)
+        super().setUpClass()
+
+    @classmethod
+    def config_text(cls, bootstrap):
+        return tls_config(bootstrap, cls.cert_path, cls.key_path)
 
     @classmethod
     def tearDownClass(cls):
-        cls.consumer.close()
-        cls.bridge.stop()
-        cls.kafka.close()
+        super().tearDownClass()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def ids(self):
