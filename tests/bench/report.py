@@ -78,7 +78,7 @@ def table(runs_path, idle_path=None):
     summary = {}
     lines = []
     lines.append("| server | conns | runs | req/s (median) | p50 ms | p99 ms | non-2xx+errors (sum) | "
-                 "CPU % | peak RSS | 2xx answered vs records in Kafka (sum) | mock Kafka CPU % | wrk CPU % | other CPU % |")
+                 "CPU % | peak RSS | 2xx answered vs records in Kafka (sum) | Kafka CPU % | wrk CPU % | other CPU % |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     for key in sorted(order, key=lambda k: (k[1], order.index(k))):
         rps = med(col(key, "rps"))

@@ -31,6 +31,12 @@
 #   KEYS            distinct record keys (account ids) the load cycles through (default 0: the
 #                   fixture's one key, so one partition takes every record)
 #   MOCK_RTT_MS     round-trip latency the mock brokers add (default 0: loopback)
+#   KAFKA           mock (default) or real: a real 3-node Apache Kafka cluster instead of the mock
+#                   (tests/kafka/cluster.sh: Java, Maven, the broker's jars from Maven Central;
+#                   topics of PARTITIONS partitions, replication 3, min.insync.replicas 2, leaders
+#                   spread by Kafka; LEADERS and MOCK_RTT_MS do not apply). The records column
+#                   is then every record the run wrote, replicated; "mock Kafka CPU" is the three
+#                   brokers'.
 #   IDLE_COUNTS     idle keep-alive connection counts (default "1000 10000"; "" skips)
 #   PEER_DIR        the Node.js peer (default ../shared/bench/node-peer next to the repository)
 #   PROFILE_CMD     if set, run against bridge-durable only: started once, PROFILE_CMD is run
@@ -61,6 +67,8 @@ BROKERS=3 # the mock cluster's size, as in issue 6
 PARTITIONS=${PARTITIONS:-3}
 LEADERS=${LEADERS:-spread}
 MOCK_RTT_MS=${MOCK_RTT_MS:-0}
+KAFKA=${KAFKA:-mock}
+case $KAFKA in mock | real) ;; *) echo "KAFKA must be mock or real" >&2; exit 2 ;; esac
 KEYS=${KEYS:-0}
 ncpu=$(nproc)
 hz=$(getconf CLK_TCK)
@@ -81,6 +89,11 @@ else
 fi
 
 pkgs=(build-essential pkg-config libh2o-evloop-dev librdkafka-dev libssl-dev zlib1g-dev wrk kcat python3 curl)
+if [ "$KAFKA" = real ]; then
+    pkgs+=(python3-kafka)
+    command -v javac >/dev/null || pkgs+=(default-jdk-headless)
+    command -v mvn >/dev/null || pkgs+=(maven)
+fi
 install_missing "${pkgs[@]}"
 # Node.js may come from elsewhere than Debian (nodesource's nodejs bundles npm): only ask apt
 # when the commands are missing.
@@ -123,11 +136,13 @@ fi
 
 pids=()
 mock_pid=
+real_kafka_dir=
 cleanup() {
     local p
     for p in "${pids[@]}"; do
         kill "$p" 2>/dev/null || true
     done
+    [ -n "$real_kafka_dir" ] && "$root/tests/kafka/cluster.sh" stop "$real_kafka_dir"
     if [ -n "$mock_pid" ]; then
         echo quit >&7 2>/dev/null || true
         sleep 0.2
@@ -146,43 +161,66 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The mock cluster reads commands from a FIFO this script holds open on fd 7.
-mkfifo "$work/mock.in"
-"$work/mock_kafka" "$BROKERS" <"$work/mock.in" >"$work/mock.out" 2>&1 &
-mock_pid=$!
-exec 7>"$work/mock.in"
-for _ in $(seq 100); do
-    grep -q '^bootstrap ' "$work/mock.out" 2>/dev/null && break
-    sleep 0.1
-done
-bootstrap=$(awk '/^bootstrap /{print $2; exit}' "$work/mock.out")
-[ -n "$bootstrap" ] || { echo "mock_kafka did not start" >&2; exit 1; }
+kafka_pids=() # the Kafka side's processes, for its CPU column
+if [ "$KAFKA" = real ]; then
+    real_kafka_dir=$work/kafka
+    # the runs write several GB: brokers keep only the newest 64 MB per partition
+    KAFKA_PROPS=$'log.retention.bytes=67108864\nlog.segment.bytes=16777216\nlog.retention.check.interval.ms=5000' \
+        "$root/tests/kafka/cluster.sh" start "$real_kafka_dir" >&2
+    bootstrap=$(sed -n 's/^PLAINTEXT=//p' "$real_kafka_dir/cluster.env")
+    for n in 1 2 3; do kafka_pids+=("$(cat "$real_kafka_dir/node$n/pid")"); done
+else
+    # The mock cluster reads commands from a FIFO this script holds open on fd 7.
+    mkfifo "$work/mock.in"
+    "$work/mock_kafka" "$BROKERS" <"$work/mock.in" >"$work/mock.out" 2>&1 &
+    mock_pid=$!
+    exec 7>"$work/mock.in"
+    for _ in $(seq 100); do
+        grep -q '^bootstrap ' "$work/mock.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    bootstrap=$(awk '/^bootstrap /{print $2; exit}' "$work/mock.out")
+    [ -n "$bootstrap" ] || { echo "mock_kafka did not start" >&2; exit 1; }
+
+    kafka_pids=("$mock_pid")
+fi
 
 # Routed topics, as the bridge itself lists them from the configuration.
 python3 "$bench/make_config.py" config/bridge.yaml "$work/check.yaml" --port 1 --admin-port 2 \
     --brokers "$bootstrap"
 mapfile -t topics < <(MONO_WEBHOOK_SECRET=$SECRET "$BRIDGE_BIN" --check-config --config "$work/check.yaml" |
     sed -n 's/.*-> //p; s/^dead_letter_topic: //p' | tr ',' '\n' | sed 's/ //g' | grep -v '^none$' | sort -u)
-mock_commands=0
-mock() { echo "$*" >&7; mock_commands=$((mock_commands + 1)); }
-for t in "${topics[@]}"; do
-    mock topic "$t" "$PARTITIONS"
-    if [ "$LEADERS" = spread ]; then
-        for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % BROKERS + 1)); done
+if [ "$KAFKA" = real ]; then
+    /usr/bin/python3 - "$bootstrap" "$PARTITIONS" "${topics[@]}" <<'EOF'
+import sys
+from kafka.admin import KafkaAdminClient, NewTopic
+admin = KafkaAdminClient(bootstrap_servers=sys.argv[1], api_version=(2, 5, 0))
+admin.create_topics([NewTopic(t, int(sys.argv[2]), 3) for t in sys.argv[3:]], timeout_ms=30000)
+admin.close()
+EOF
+    log "real Kafka cluster $bootstrap (pids ${kafka_pids[*]}), ${#topics[@]} topics of $PARTITIONS partitions, replication 3"
+else
+    mock_commands=0
+    mock() { echo "$*" >&7; mock_commands=$((mock_commands + 1)); }
+    for t in "${topics[@]}"; do
+        mock topic "$t" "$PARTITIONS"
+        if [ "$LEADERS" = spread ]; then
+            for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % BROKERS + 1)); done
+        fi
+    done
+    if [ "$MOCK_RTT_MS" != 0 ]; then
+        for ((b = 1; b <= BROKERS; ++b)); do mock rtt "$b" "$MOCK_RTT_MS"; done
     fi
-done
-if [ "$MOCK_RTT_MS" != 0 ]; then
-    for ((b = 1; b <= BROKERS; ++b)); do mock rtt "$b" "$MOCK_RTT_MS"; done
+    for _ in $(seq 100); do
+        [ "$(grep -c '^ok' "$work/mock.out")" -ge "$mock_commands" ] && break
+        sleep 0.1
+    done
+    if grep -q '^error' "$work/mock.out"; then
+        echo "mock_kafka refused a command: $(grep -m1 '^error' "$work/mock.out")" >&2
+        exit 1
+    fi
+    log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions, leaders $LEADERS, rtt $MOCK_RTT_MS ms"
 fi
-for _ in $(seq 100); do
-    [ "$(grep -c '^ok' "$work/mock.out")" -ge "$mock_commands" ] && break
-    sleep 0.1
-done
-if grep -q '^error' "$work/mock.out"; then
-    echo "mock_kafka refused a command: $(grep -m1 '^error' "$work/mock.out")" >&2
-    exit 1
-fi
-log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions, leaders $LEADERS, rtt $MOCK_RTT_MS ms"
 
 records() {
     local args=() p
@@ -216,6 +254,12 @@ tree_cpu() {
         t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
         s=$((s + ${t:-0}))
     done
+    echo "$s"
+}
+
+kafka_cpu() {
+    local p s=0
+    for p in "${kafka_pids[@]}"; do s=$((s + $(tree_cpu "$p"))); done
     echo "$s"
 }
 
@@ -328,7 +372,7 @@ run_one() {
     [ "$kafka" = 1 ] && rec0=$(records_settled)
     local cpu0 mock0 busy0 wrk0 t0 cpu1 mock1 busy1 wrk1 t1
     cpu0=$(tree_cpu "$server_pid")
-    mock0=$(tree_cpu "$mock_pid")
+    mock0=$(kafka_cpu)
     busy0=$(machine_busy)
     children_cpu >"$work/c0"
     t0=$(date +%s.%N)
@@ -336,7 +380,7 @@ run_one() {
     t1=$(date +%s.%N)
     children_cpu >"$work/c1"
     cpu1=$(tree_cpu "$server_pid")
-    mock1=$(tree_cpu "$mock_pid")
+    mock1=$(kafka_cpu)
     busy1=$(machine_busy)
     wrk0=$(cat "$work/c0")
     wrk1=$(cat "$work/c1")
@@ -428,7 +472,7 @@ fi
 
 {
     echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other CPU % in the table: what processes other than server, mock Kafka and wrk used during the runs)"
+    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other CPU % in the table: what processes other than server, Kafka and wrk used during the runs)"
     echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, body $(wc -c <"$BODY") bytes (account_updated)"
     echo
     python3 "$bench/report.py" table "$runs" "$idle"

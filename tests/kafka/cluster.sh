@@ -31,7 +31,9 @@
 #   CA=DIR/ca.pem   SCRAM_USER=bridge   SCRAM_PASSWORD_FILE=DIR/scram.password
 # The SCRAM password is random per cluster and lives only in that file (mode 600).
 #
-# Environment: KAFKA_HEAP (default 384m), KAFKA_START_TIMEOUT (seconds, default 90).
+# Environment: KAFKA_HEAP (default 384m), KAFKA_START_TIMEOUT (seconds, default 90),
+# KAFKA_PROPS (lines added to every node's server.properties at start, e.g. retention for the
+# benchmark).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -167,6 +169,7 @@ num.replica.fetchers=1
 background.threads=2
 log.segment.bytes=67108864
 EOF
+    [ -z "${KAFKA_PROPS:-}" ] || printf '%s\n' "$KAFKA_PROPS" >>"$dir/node$n/server.properties"
 }
 
 pid_of() {
