@@ -289,6 +289,16 @@ int main(void)
     CHECK(cfg->sources[2].time_format == TIME_FORMAT_UNIX);
     CHECK(cfg->sources[0].nkeep_headers == 3);
     CHECK_STR(cfg->sources[0].keep_headers[0], "x-github-event"); /* stored lowercase */
+    /* --check-config shows both */
+    char *printed = NULL;
+    size_t plen = 0;
+    FILE *mem = open_memstream(&printed, &plen);
+    conf_print(cfg, mem);
+    fclose(mem);
+    CHECK_CONTAINS(printed, "  dead letters keep: x-github-event, x-github-delivery, x-github-hook-id\n");
+    CHECK_CONTAINS(printed, " time=/event_time time_format=unix key=[]\n");
+    CHECK(strstr(printed, "time_format=auto") == NULL); /* the default goes unsaid */
+    free(printed);
     rt = runtime_create(cfg, 1, &err);
     if (rt == NULL) {
         fprintf(stderr, "%s\n", err.msg);
