@@ -15,7 +15,7 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config] [--config-reference]\n"
-                 "                      [--version] [--help]\n"
+                 "                      [--asyncapi] [--version] [--help]\n"
                  "       webhook-bridge replay --config FILE --from TOPIC [--since TIME]\n"
                  "                      [--until TIME] [--group NAME] [--dry-run]\n"
                  "  --config FILE        configuration (default: config/bridge.yaml)\n"
