@@ -231,7 +231,7 @@ const struct conf_schema conf_schema[] = {
     {.path = "kafka.producers",
      .type = CONF_T_UINT,
      .offset = ROOT(kafka.producers),
-     .def = "0",
+     .def = "1",
      .min = 0,
      .max = 16,
      .zero_note = "from the metadata",
@@ -242,7 +242,9 @@ const struct conf_schema conf_schema[] = {
             "in flight per connection, partitions that share a leader take turns; N producers "
             "let N of them have a request out at once. 0: the most partitions one broker leads "
             "in a routed topic, read at start (at most 8): 1 for 3 partitions on 3 brokers, 4 "
-            "for 12. Each producer has its own connections and threads."},
+            "for 12. Each producer has its own connections and threads; with librdkafka 2.0.2 "
+            "a producer's broker thread also spins while a partition waits for a request of 5 "
+            "or more records (tests/bench/README.md), so measure before raising it."},
     {.path = "kafka.create_topics",
      .type = CONF_T_BOOL,
      .offset = ROOT(kafka.create_topics),
