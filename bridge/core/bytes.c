@@ -44,3 +44,27 @@ char *bytes_dup(struct bytes b)
     s[b.len] = '\0';
     return s;
 }
+
+size_t utf8_sequence_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0], cp, min;
+    size_t len;
+    if ((c & 0xe0) == 0xc0)
+        len = 2, min = 0x80, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        len = 3, min = 0x800, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        len = 4, min = 0x10000, cp = c & 0x07;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i != len; ++i) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}

@@ -45,6 +45,11 @@ bool bytes_case_eq(struct bytes a, struct bytes b);
  * contents differ. Use for secrets and signatures. */
 bool bytes_ct_eq(struct bytes a, struct bytes b);
 
+/* The length (2..4) of the well-formed UTF-8 sequence starting at p, which has n bytes left
+ * (n >= 1, *p >= 0x80), or 0 when it is not one: a stray continuation byte, an overlong form,
+ * a surrogate, a code point past U+10FFFF, or a sequence cut short. */
+size_t utf8_sequence_len(const unsigned char *p, size_t n);
+
 /* Copies the view into a new NUL-terminated heap string; the caller frees it.
  * Returns NULL on allocation failure. */
 char *bytes_dup(struct bytes b);

@@ -6,6 +6,8 @@
  */
 #include "log.h"
 
+#include "bytes.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ size_t log_json_escape(char *out, size_t cap, const char *s, size_t n)
             out[o] = (c);                                                                          \
         ++o;                                                                                       \
     } while (0)
+    size_t seq;
     for (size_t i = 0; i < n; ++i) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
@@ -49,8 +52,14 @@ size_t log_json_escape(char *out, size_t cap, const char *s, size_t n)
         } else if (c == '\n') {
             PUT('\\');
             PUT('n');
+        } else if (c >= 0x80 && (seq = utf8_sequence_len((const unsigned char *)s + i, n - i))) {
+            /* well-formed UTF-8 is JSON text as it is */
+            for (size_t k = 0; k != seq; ++k)
+                PUT(s[i + k]);
+            i += seq - 1;
         } else if (c < 0x20 || c >= 0x80) {
-            /* Non-ASCII is escaped byte-wise: lines stay valid JSON whatever the input. */
+            /* a control byte, or a byte that is not UTF-8: escaped, so lines stay valid JSON
+             * whatever the input (an invalid byte shows as the code point of its value) */
             PUT('\\');
             PUT('u');
             PUT('0');

@@ -206,32 +206,16 @@ bool normalize_text_valid(struct bytes s)
 {
     const unsigned char *p = (const unsigned char *)s.base, *end = p + s.len;
     while (p < end) {
-        unsigned c = *p++;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
+        if (*p < 0x80) {
+            if (*p < 0x20 || *p == 0x7f)
                 return false;
+            ++p;
             continue;
         }
-        size_t n;
-        unsigned min, cp;
-        if ((c & 0xe0) == 0xc0)
-            n = 1, min = 0x80, cp = c & 0x1f;
-        else if ((c & 0xf0) == 0xe0)
-            n = 2, min = 0x800, cp = c & 0x0f;
-        else if ((c & 0xf8) == 0xf0)
-            n = 3, min = 0x10000, cp = c & 0x07;
-        else
+        size_t n = utf8_sequence_len(p, (size_t)(end - p));
+        if (n == 0)
             return false;
-        if ((size_t)(end - p) < n)
-            return false;
-        for (size_t i = 0; i != n; ++i) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
         p += n;
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
     }
     return true;
 }

@@ -53,6 +53,25 @@ int main(void)
     log_set_fd(2);
     fclose(tmp);
 
+    /* escaping by code point: well-formed UTF-8 stays as it is (JSON text), a byte that is not
+     * UTF-8 (stray, overlong, surrogate, cut short) and control bytes are escaped */
+    static const struct {
+        const char *in, *want;
+    } esc[] = {
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+        {"a\xff" "b", "a\\u00ffb"},
+        {"\xc0\xaf", "\\u00c0\\u00af"},
+        {"\xed\xa0\x80", "\\u00ed\\u00a0\\u0080"},
+        {"\xe2\x82", "\\u00e2\\u0082"},
+        {"\xc3\xa9\x1b[", "\xc3\xa9\\u001b["},
+    };
+    for (size_t i = 0; i != sizeof(esc) / sizeof(esc[0]); ++i) {
+        char buf[128];
+        size_t n = log_json_escape(buf, sizeof(buf), esc[i].in, strlen(esc[i].in));
+        buf[n] = '\0';
+        CHECK_STR(buf, esc[i].want);
+    }
+
     /* metrics exposition */
     static const char *const labels[] = {"source", "status", NULL};
     struct metric_family *f =
