@@ -44,6 +44,24 @@ int conf_errorf(struct conf_error *e, const char *file, const struct conf_pos *p
     return -1;
 }
 
+void conf_warnf(struct bridge_config *cfg, const struct conf_pos *pos, const char *key,
+                const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    struct conf_error e;
+    conf_errorf(&e, cfg->file, pos, key, "warning: %s", msg);
+    char **w = realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof(*w));
+    if (w == NULL)
+        return; /* a warning lost to memory pressure stops nothing */
+    cfg->warnings = w;
+    if ((w[cfg->nwarnings] = strdup(e.msg)) != NULL)
+        ++cfg->nwarnings;
+}
+
 int conf_read_file(const char *path, size_t max, char **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -34,6 +34,13 @@ struct conf_error {
 int conf_errorf(struct conf_error *e, const char *file, const struct conf_pos *pos, const char *key,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+struct bridge_config;
+
+/* Adds "FILE:LINE:COL: KEY: warning: <fmt...>" to cfg->warnings: a finding that does not stop
+ * the file from loading (any layer's check may add one before the config is in use). */
+void conf_warnf(struct bridge_config *cfg, const struct conf_pos *pos, const char *key,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 enum verify_scheme {
     VERIFY_SCHEME_NONE,              /* only with insecure: true */
     VERIFY_SCHEME_SHARED_SECRET,     /* header equals a secret (Mono, Flutterwave v3) */

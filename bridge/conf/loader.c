@@ -111,15 +111,7 @@ void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    struct conf_error e;
-    conf_errorf(&e, l->file, pos, l->path, "warning: %s", msg);
-    struct bridge_config *cfg = l->cfg;
-    char **w = realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof(*w));
-    if (w == NULL)
-        return; /* a warning lost to memory pressure stops nothing */
-    cfg->warnings = w;
-    if ((w[cfg->nwarnings] = strdup(e.msg)) != NULL)
-        ++cfg->nwarnings;
+    conf_warnf(l->cfg, pos, l->path, "%s", msg);
 }
 
 int loader_oom(struct loader *l)

@@ -244,7 +244,7 @@ fail:
     return NULL;
 }
 
-int producer_check_config(const struct bridge_config *cfg, struct conf_error *err)
+int producer_check_config(struct bridge_config *cfg, struct conf_error *err)
 {
     if (kafka_check_security(cfg, err) != 0)
         return -1;

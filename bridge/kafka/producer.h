@@ -24,7 +24,7 @@ typedef void (*producer_delivery_fn)(void *opaque, enum bridge_status st, void *
 /* Checks every kafka.librdkafka property with librdkafka itself, and refuses the ones the
  * delivery guarantee fixes (acks, enable.idempotence, ...). Returns 0, or -1 with
  * FILE:LINE:COL: kafka.librdkafka.NAME: message in err. */
-int producer_check_config(const struct bridge_config *cfg, struct conf_error *err);
+int producer_check_config(struct bridge_config *cfg, struct conf_error *err);
 
 /* Creates the producer for cfg, connecting to `bootstrap` (cfg->kafka.brokers, or the embedded
  * cluster's address) and starts its poll thread. Topics routed by cfg are warmed up (metadata)

@@ -6,11 +6,13 @@
  * fail, and gives the property's own FILE:LINE:COL. Whether the file holds a usable
  * certificate is still librdkafka's to say, at start.
  *
- * SCRAM: librdkafka 2.0.x (Debian 12 ships 2.0.2) builds its client-final-message with the
- * client nonce twice (r=<client nonce><client nonce + server nonce>), so every broker refuses
- * the login as invalid credentials, forever, with the right password (seen against Kafka 4.1;
- * Kafka's Java client logs in with the same credential: tests/kafka/test_sasl.py). Refusing the
- * setting at its line beats a bridge that never becomes ready and a log that blames the password.
+ * SCRAM: librdkafka before 2.6.1 (Debian 12 ships 2.0.2) builds its client-final-message with
+ * the client nonce twice (r=<client nonce><client nonce + server nonce>; librdkafka #4895).
+ * Kafka 4.x brokers compare the nonce strictly, as RFC 5802 says, and refuse every login as
+ * invalid credentials with the right password (tests/kafka/test_sasl.py: Kafka's Java client
+ * logs in with the same credential); Kafka 3.x and earlier, still most clusters, accept it. So
+ * it is a warning at the setting's line, not an error: a bridge that never becomes ready with
+ * a log that blames the password is what it saves an operator of a 4.x cluster from.
  */
 #include "security.h"
 
@@ -34,7 +36,7 @@ static bool names_a_file(const char *key)
     return false;
 }
 
-int kafka_check_security(const struct bridge_config *cfg, struct conf_error *err)
+int kafka_check_security(struct bridge_config *cfg, struct conf_error *err)
 {
     for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
         const struct conf_kv *kv = &cfg->kafka.props[i];
@@ -49,13 +51,13 @@ int kafka_check_security(const struct bridge_config *cfg, struct conf_error *err
                                    kv->value, strerror(errno));
         }
         if ((strcmp(kv->key, "sasl.mechanisms") == 0 || strcmp(kv->key, "sasl.mechanism") == 0) &&
-            strncasecmp(kv->value, "SCRAM-", 6) == 0 && (rd_kafka_version() >> 16) == 0x0200)
-            return conf_errorf(err, cfg->file, &kv->pos, key,
-                               "%s does not work with librdkafka %s: it sends a malformed final "
-                               "SCRAM message and every broker refuses the login as invalid "
-                               "credentials; use PLAIN over SASL_SSL (or OAUTHBEARER) with this "
-                               "build",
-                               kv->value, rd_kafka_version_str());
+            strncasecmp(kv->value, "SCRAM-", 6) == 0 && rd_kafka_version() < 0x020601ff)
+            conf_warnf(cfg, &kv->pos, key,
+                       "%s with librdkafka %s (before 2.6.1) sends a malformed final SCRAM "
+                       "message: Kafka 4.x brokers refuse every login as invalid credentials, "
+                       "3.x and earlier accept it; against 4.x use PLAIN over SASL_SSL (or "
+                       "OAUTHBEARER) with this build",
+                       kv->value, rd_kafka_version_str());
     }
     return 0;
 }

@@ -12,6 +12,6 @@
  * property naming a file that cannot be read (ssl.ca.location, ssl.certificate.location,
  * ssl.key.location, ssl.keystore.location, ssl.crl.location, sasl.kerberos.keytab), or a SCRAM
  * mechanism with librdkafka 2.0.x. Reads the file system only; any thread. */
-int kafka_check_security(const struct bridge_config *cfg, struct conf_error *err);
+int kafka_check_security(struct bridge_config *cfg, struct conf_error *err);
 
 #endif
