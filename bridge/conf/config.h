@@ -224,6 +224,12 @@ void conf_print(const struct bridge_config *cfg, FILE *out);
 /* Writes the reference documentation of every key (from the schema table) as Markdown. */
 void conf_print_reference(FILE *out);
 
+/* The match order of n routes: exact patterns first, then globs by descending literal prefix
+ * (the text before the first '*'), then the catch-alls (patterns made only of '*'); ties keep
+ * file order. Fills order[0..n) with pointers into routes. The one rule: the router matches in
+ * this order and --check-config prints it. Any thread. */
+void conf_route_order(const struct conf_route *routes, size_t n, const struct conf_route **order);
+
 /* Finds a source by exact request path; NULL if none. */
 const struct conf_source *conf_find_source(const struct bridge_config *cfg, const char *path,
                                            size_t len);

@@ -131,42 +131,15 @@ static void print_verify(FILE *out, const struct conf_verify *v)
     fputs(")\n", out);
 }
 
-/* 0: exact pattern, 1: glob, 2: the catch-all "*" */
-static int route_class(const char *p)
-{
-    return strcmp(p, "*") == 0 ? 2 : strchr(p, '*') != NULL ? 1 : 0;
-}
-
-static int route_before(const struct conf_route *a, size_t ia, const struct conf_route *b,
-                        size_t ib)
-{
-    int ca = route_class(a->pattern), cb = route_class(b->pattern);
-    if (ca != cb)
-        return ca < cb;
-    if (ca == 1) {
-        size_t pa = strcspn(a->pattern, "*"), pb = strcspn(b->pattern, "*");
-        if (pa != pb)
-            return pa > pb;
-    }
-    return ia < ib;
-}
-
 static void print_routes(FILE *out, const struct conf_source *src)
 {
-    size_t *order = malloc((src->nroutes + 1) * sizeof(*order));
+    const struct conf_route **order = malloc((src->nroutes + 1) * sizeof(*order));
     if (order == NULL)
         return;
-    /* Insertion sort: stable, and route tables are small. */
-    for (size_t i = 0; i != src->nroutes; ++i) {
-        size_t j = i;
-        for (; j > 0 && route_before(&src->routes[i], i, &src->routes[order[j - 1]], order[j - 1]);
-             --j)
-            order[j] = order[j - 1];
-        order[j] = i;
-    }
+    conf_route_order(src->routes, src->nroutes, order);
     fputs("  routes (match order):\n", out);
     for (size_t i = 0; i != src->nroutes; ++i) {
-        const struct conf_route *r = &src->routes[order[i]];
+        const struct conf_route *r = order[i];
         fprintf(out, "    %s ->", r->pattern);
         for (size_t j = 0; j != r->ntopics; ++j)
             fprintf(out, "%s %s", j == 0 ? "" : ",", r->topics[j]);

@@ -1,6 +1,7 @@
 /*
- * Route table: the routes sorted once into match order, exact patterns first, then globs by
- * descending literal-prefix length, then the catch-alls. Matching walks that order and stops at
+ * Route table: the routes sorted once into match order (conf_route_order, the rule
+ * --check-config prints too): exact patterns first, then globs by descending literal-prefix
+ * length, then the catch-alls. Matching walks that order and stops at
  * the first hit, so the common case (an exact type) is a short scan of string compares.
  * Rejected: a hash map for exact types (route tables are tens of lines; a scan of memcmp on
  * lengths that mostly differ is as fast and keeps the code obvious).
@@ -15,20 +16,6 @@ struct route_table {
     size_t n;
 };
 
-static size_t literal_prefix(const char *pattern)
-{
-    const char *star = strchr(pattern, '*');
-    return star == NULL ? strlen(pattern) : (size_t)(star - pattern);
-}
-
-/* rank: 0 exact, 1 glob, 2 pattern made only of '*' */
-static int rank(const char *pattern)
-{
-    if (strchr(pattern, '*') == NULL)
-        return 0;
-    return strspn(pattern, "*") == strlen(pattern) ? 2 : 1;
-}
-
 struct route_table *route_table_create(const struct conf_route *routes, size_t n)
 {
     struct route_table *t = calloc(1, sizeof(*t));
@@ -36,23 +23,8 @@ struct route_table *route_table_create(const struct conf_route *routes, size_t n
         free(t);
         return NULL;
     }
-    /* a stable insertion sort: keeps file order among equals */
-    for (size_t i = 0; i != n; ++i) {
-        const struct conf_route *r = &routes[i];
-        int rk = rank(r->pattern);
-        size_t lp = literal_prefix(r->pattern);
-        size_t j = t->n;
-        while (j != 0) {
-            const struct conf_route *q = t->order[j - 1];
-            int qk = rank(q->pattern);
-            if (qk < rk || (qk == rk && (rk != 1 || literal_prefix(q->pattern) >= lp)))
-                break;
-            t->order[j] = q;
-            --j;
-        }
-        t->order[j] = r;
-        ++t->n;
-    }
+    conf_route_order(routes, n, t->order);
+    t->n = n;
     return t;
 }
 

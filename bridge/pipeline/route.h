@@ -19,7 +19,8 @@ struct route_table *route_table_create(const struct conf_route *routes, size_t n
 /* The route for `type`, or NULL when nothing matches (no "*" route). */
 const struct conf_route *route_match(const struct route_table *t, struct bytes type);
 
-/* The routes in match order (for --check-config and tests); *n gets their count. */
+/* The routes in match order (conf_route_order, the order --check-config prints; --asyncapi
+ * lists them so); *n gets their count. */
 const struct conf_route *const *route_table_order(const struct route_table *t, size_t *n);
 
 /* Glob match where '*' matches any run of bytes (dots included). */

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "conf/config.h"
+#include "pipeline/route.h"
 
 static char *print_to_string(const struct bridge_config *cfg)
 {
@@ -293,6 +294,42 @@ static void check_examples_in(const char *dir)
     closedir(d);
 }
 
+/* --check-config prints the order the router matches in (issue 13: "*" then "**" printed "**"
+ * first while the record went to the first route). */
+static void test_print_order_is_match_order(void)
+{
+    const char *yaml = "kafka: {brokers: embedded}\n"
+                       "sources:\n"
+                       "  open:\n"
+                       "    path: /open\n"
+                       "    verify: {scheme: none, insecure: true}\n"
+                       "    routes:\n"
+                       "      \"*\": first.topic\n"
+                       "      \"**\": second.topic\n"
+                       "      \"a*\": a.topic\n"
+                       "      exact: exact.topic\n";
+    struct bridge_config *cfg = load(yaml);
+    CHECK(cfg != NULL);
+    if (cfg == NULL)
+        return;
+    char *out = print_to_string(cfg);
+    CHECK_CONTAINS(out, "  routes (match order):\n"
+                        "    exact -> exact.topic\n"
+                        "    a* -> a.topic\n"
+                        "    * -> first.topic\n"
+                        "    ** -> second.topic\n");
+    const struct conf_source *src = &cfg->sources[0];
+    struct route_table *t = route_table_create(src->routes, src->nroutes);
+    CHECK(t != NULL);
+    if (t != NULL) {
+        const struct conf_route *r = route_match(t, bytes_str("zzz"));
+        CHECK(r != NULL && strcmp(r->topics[0], "first.topic") == 0);
+    }
+    route_table_destroy(t);
+    free(out);
+    conf_free(cfg);
+}
+
 static void test_examples(void)
 {
     const char *src = getenv("BRIDGE_SOURCE_DIR");
@@ -318,6 +355,7 @@ int main(void)
 {
     test_print();
     test_print_secret_files();
+    test_print_order_is_match_order();
     test_reference();
     test_examples();
     conf_print(NULL, stdout);
