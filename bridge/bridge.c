@@ -275,6 +275,11 @@ static void warn_restart_needed(const struct bridge_config *old, const struct br
 
 static void reload(struct bridge *b, const char *why)
 {
+    /* The file as it is read now is the one loaded: without this, a SIGHUP after an edit
+     * reloads, and the watcher then sees the edit and reloads it a second time. */
+    struct stat st;
+    if (stat(b->path, &st) == 0)
+        b->file_stat = st;
     struct conf_error err;
     struct runtime *rt = load_runtime(b->path, b->generation + 1, &err);
     /* the certificate is read again too: cert-manager renews it in place */

@@ -56,6 +56,16 @@ class Reload(unittest.TestCase):
         self.assertTrue(any(r["msg"] == "config reloaded" and r["trigger"] == "SIGHUP"
                             for r in self.bridge.log_records()))
 
+    def test_edit_then_sighup_reloads_once(self):
+        # one change, one reload: the watcher must not load again what SIGHUP just loaded
+        self.bridge.write_config(self.cfg2)
+        self.bridge.signal(signal.SIGHUP)
+        self.assertTrue(wait_for(lambda: self.reloads("success") >= 1))
+        time.sleep(2.5)  # the watcher looks every second
+        self.assertEqual(self.reloads("success"), 1)
+        self.assertEqual([r["trigger"] for r in self.bridge.log_records() if r["msg"] == "config reloaded"],
+                         ["SIGHUP"])
+
     def test_file_change_reloads_without_a_signal(self):
         # Kubernetes swaps a symlink; a rename over the file changes the inode the same way
         self.bridge.write_config(self.cfg2)
