@@ -160,16 +160,8 @@ static unsigned cpu_count(void)
 
 static void create_embedded_topics(struct bridge *b, const struct bridge_config *cfg)
 {
-    for (size_t s = 0; s != cfg->nsources; ++s) {
-        const struct conf_source *src = &cfg->sources[s];
-        for (size_t r = 0; r != src->nroutes; ++r)
-            for (size_t t = 0; t != src->routes[r].ntopics; ++t)
-                mock_kafka_create_topic(b->mock, src->routes[r].topics[t],
-                                        (int)cfg->kafka.topic_partitions);
-        if (src->dead_letter_topic != NULL)
-            mock_kafka_create_topic(b->mock, src->dead_letter_topic,
-                                    (int)cfg->kafka.topic_partitions);
-    }
+    for (size_t t = 0; t != cfg->ntopics; ++t)
+        mock_kafka_create_topic(b->mock, cfg->topics[t], (int)cfg->kafka.topic_partitions);
 }
 
 struct bridge *bridge_start(const char *path, struct conf_error *err)

@@ -211,6 +211,7 @@ void conf_free(struct bridge_config *cfg)
     for (size_t i = 0; i != cfg->nsources; ++i)
         free_source(&cfg->sources[i]);
     free(cfg->sources);
+    free(cfg->topics);
     for (size_t i = 0; i != cfg->nwarnings; ++i)
         free(cfg->warnings[i]);
     free(cfg->warnings);

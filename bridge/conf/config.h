@@ -197,6 +197,13 @@ struct bridge_config {
     struct conf_source *sources;
     size_t nsources;
 
+    /* Every topic the config writes to (each route's topics, each source's dead-letter topic),
+     * each once, in file order: the one list topic creation, the embedded cluster and the
+     * producer's warm-up walk. Built by conf_collect_topics(); the names are borrowed from the
+     * routes and sources, the array is owned. */
+    const char **topics;
+    size_t ntopics;
+
     /* Findings that do not stop the file from loading, each a complete message
      * ("FILE:LINE:COL: key: ..."), in file order. Logged at start and reload, printed by
      * --check-config. */
@@ -229,6 +236,10 @@ void conf_print_reference(FILE *out);
  * file order. Fills order[0..n) with pointers into routes. The one rule: the router matches in
  * this order and --check-config prints it. Any thread. */
 void conf_route_order(const struct conf_route *routes, size_t n, const struct conf_route **order);
+
+/* (Re)builds cfg->topics from the sources; the loader calls it, so does code that assembles a
+ * config by hand. Returns 0, or -1 out of memory (cfg->topics is then empty). */
+int conf_collect_topics(struct bridge_config *cfg);
 
 /* Finds a source by exact request path; NULL if none. */
 const struct conf_source *conf_find_source(const struct bridge_config *cfg, const char *path,

@@ -548,6 +548,8 @@ static int finish_root(struct loader *l, const struct ynode *root)
             (src->dead_letter_topic = strdup(cfg->dead_letter_topic)) == NULL)
             return loader_oom(l);
     }
+    if (conf_collect_topics(cfg) != 0)
+        return loader_oom(l);
     return 0;
 }
 

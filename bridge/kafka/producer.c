@@ -484,32 +484,12 @@ static void *poll_main(void *arg)
 
 static void collect_topics(struct producer *p, const struct bridge_config *cfg)
 {
-    size_t cap = 0;
-    for (size_t s = 0; s != cfg->nsources; ++s)
-        for (size_t r = 0; r != cfg->sources[s].nroutes; ++r)
-            cap += cfg->sources[s].routes[r].ntopics;
-    cap += cfg->nsources + 1;
-    if ((p->topics = calloc(cap, sizeof(char *))) == NULL)
+    /* copied: the producer outlives the config it was created with (reloads) */
+    if ((p->topics = calloc(cfg->ntopics + 1, sizeof(char *))) == NULL)
         return;
-#define ADD(t)                                                                                     \
-    do {                                                                                           \
-        size_t k_;                                                                                 \
-        for (k_ = 0; k_ != p->ntopics && strcmp(p->topics[k_], (t)) != 0; ++k_)                    \
-            ;                                                                                      \
-        if (k_ == p->ntopics)                                                                      \
-            p->topics[p->ntopics++] = strdup(t);                                                   \
-    } while (0)
-    for (size_t s = 0; s != cfg->nsources; ++s) {
-        const struct conf_source *src = &cfg->sources[s];
-        for (size_t r = 0; r != src->nroutes; ++r)
-            for (size_t t = 0; t != src->routes[r].ntopics; ++t)
-                ADD(src->routes[r].topics[t]);
-        if (src->dead_letter_topic != NULL)
-            ADD(src->dead_letter_topic);
-    }
-    if (cfg->dead_letter_topic != NULL)
-        ADD(cfg->dead_letter_topic);
-#undef ADD
+    for (size_t t = 0; t != cfg->ntopics; ++t)
+        if ((p->topics[p->ntopics] = strdup(cfg->topics[t])) != NULL)
+            ++p->ntopics;
 }
 
 /* Past the longest ack_timeout_ms with nothing acknowledged, no webhook can succeed. */

@@ -52,46 +52,6 @@ static bool is_admin_prop(const char *key)
 }
 
 /* The set of routed topics, each once, in configuration order. Borrowed strings. */
-struct topic_set {
-    const char **names;
-    size_t n, cap;
-};
-
-static int add_topic(struct topic_set *s, const char *t)
-{
-    if (t == NULL || *t == '\0')
-        return 0;
-    for (size_t i = 0; i != s->n; ++i)
-        if (strcmp(s->names[i], t) == 0)
-            return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        const char **names = realloc(s->names, cap * sizeof(*names));
-        if (names == NULL)
-            return -1;
-        s->names = names;
-        s->cap = cap;
-    }
-    s->names[s->n++] = t;
-    return 0;
-}
-
-static int collect_topics(const struct bridge_config *cfg, struct topic_set *s)
-{
-    if (add_topic(s, cfg->dead_letter_topic) != 0)
-        return -1;
-    for (size_t i = 0; i != cfg->nsources; ++i) {
-        const struct conf_source *src = &cfg->sources[i];
-        if (add_topic(s, src->dead_letter_topic) != 0)
-            return -1;
-        for (size_t r = 0; r != src->nroutes; ++r)
-            for (size_t t = 0; t != src->routes[r].ntopics; ++t)
-                if (add_topic(s, src->routes[r].topics[t]) != 0)
-                    return -1;
-    }
-    return 0;
-}
-
 static rd_kafka_t *admin_client(const struct bridge_config *cfg, const char *bootstrap,
                                 struct conf_error *err)
 {
@@ -130,8 +90,8 @@ static rd_kafka_t *admin_client(const struct bridge_config *cfg, const char *boo
     return rk;
 }
 
-/* Marks in `exists` (parallel to s->names) the topics the cluster already has. */
-static int find_existing(rd_kafka_t *rk, const struct topic_set *s, bool *exists,
+/* Marks in `exists` (parallel to cfg->topics) the topics the cluster already has. */
+static int find_existing(rd_kafka_t *rk, const struct bridge_config *cfg, bool *exists,
                          struct conf_error *err)
 {
     const struct rd_kafka_metadata *md = NULL;
@@ -142,9 +102,9 @@ static int find_existing(rd_kafka_t *rk, const struct topic_set *s, bool *exists
         return -1;
     }
     for (int i = 0; i != md->topic_cnt; ++i)
-        for (size_t j = 0; j != s->n; ++j)
+        for (size_t j = 0; j != cfg->ntopics; ++j)
             if (md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                strcmp(md->topics[i].topic, s->names[j]) == 0)
+                strcmp(md->topics[i].topic, cfg->topics[j]) == 0)
                 exists[j] = true;
     rd_kafka_metadata_destroy(md);
     return 0;
@@ -154,7 +114,6 @@ int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
                         struct conf_error *err)
 {
     char errstr[512];
-    struct topic_set s = {0};
     bool *exists = NULL;
     rd_kafka_t *rk = NULL;
     rd_kafka_NewTopic_t **nt = NULL;
@@ -164,30 +123,26 @@ int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
     size_t nnew = 0;
     int rc = -1;
 
-    if (collect_topics(cfg, &s) != 0) {
-        conf_errorf(err, cfg->file, NULL, "kafka.create_topics", "out of memory");
-        goto out;
-    }
-    if (s.n == 0)
+    if (cfg->ntopics == 0)
         return 0;
-    exists = calloc(s.n, sizeof(*exists));
-    nt = calloc(s.n, sizeof(*nt));
+    exists = calloc(cfg->ntopics, sizeof(*exists));
+    nt = calloc(cfg->ntopics, sizeof(*nt));
     if (exists == NULL || nt == NULL) {
         conf_errorf(err, cfg->file, NULL, "kafka.create_topics", "out of memory");
         goto out;
     }
     if ((rk = admin_client(cfg, bootstrap, err)) == NULL)
         goto out;
-    if (find_existing(rk, &s, exists, err) != 0)
+    if (find_existing(rk, cfg, exists, err) != 0)
         goto out;
 
-    for (size_t i = 0; i != s.n; ++i) {
+    for (size_t i = 0; i != cfg->ntopics; ++i) {
         if (exists[i])
             continue;
-        nt[nnew] = rd_kafka_NewTopic_new(s.names[i], (int)cfg->kafka.topic_partitions,
+        nt[nnew] = rd_kafka_NewTopic_new(cfg->topics[i], (int)cfg->kafka.topic_partitions,
                                          (int)cfg->kafka.topic_replication, errstr, sizeof(errstr));
         if (nt[nnew] == NULL) {
-            conf_errorf(err, cfg->file, NULL, "kafka.create_topics", "topic \"%s\": %s", s.names[i],
+            conf_errorf(err, cfg->file, NULL, "kafka.create_topics", "topic \"%s\": %s", cfg->topics[i],
                         errstr);
             goto out;
         }
@@ -248,6 +203,5 @@ out:
     free(exists);
     if (rk != NULL)
         rd_kafka_destroy(rk);
-    free(s.names);
     return rc;
 }

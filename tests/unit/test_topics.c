@@ -40,6 +40,27 @@ static int partitions_of(const char *bootstrap, const char *topic)
     return partitions;
 }
 
+/* Replicas of `topic`'s first partition as a separate client sees them, or -1. */
+static int replicas_of(const char *bootstrap, const char *topic)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (rk == NULL)
+        return -1;
+    const struct rd_kafka_metadata *md = NULL;
+    int replicas = -1;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i != md->topic_cnt; ++i)
+            if (strcmp(md->topics[i].topic, topic) == 0 && md->topics[i].partition_cnt > 0)
+                replicas = md->topics[i].partitions[0].replica_cnt;
+        rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_destroy(rk);
+    return replicas;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -87,12 +108,23 @@ int main(void)
     cfg.kafka.topic_partitions = 4;
     cfg.kafka.topic_replication = 3;
 
-    /* Every routed topic exists (one with other settings than the config's): nothing to do. */
+    /* The one topic list: routes and fan-out once each, the source's dead-letter topic; the
+     * top-level one only through the sources that inherit it (here none does). */
+    CHECK(conf_collect_topics(&cfg) == 0);
+    CHECK(cfg.ntopics == 5);
+    for (size_t i = 0; i != cfg.ntopics; ++i)
+        CHECK(strcmp(cfg.topics[i], "webhooks.dead-letter") != 0);
+
+    /* Every routed topic exists (one with other settings than the config's): nothing to do.
+     * The unused top-level dead-letter topic is missing on purpose: creating it would fail
+     * (this mock has no CreateTopics), as it did when topic creation kept its own list. */
     const char *routed[] = {"membership.account-connected", "notifications.account-connected",
-                            "membership.account-updated",   "webhooks.unrouted",
-                            "webhooks.dead-letter",         "mono.dead-letter"};
+                            "membership.account-updated", "webhooks.unrouted",
+                            "mono.dead-letter"};
     for (size_t i = 0; i != sizeof(routed) / sizeof(routed[0]); ++i)
         CHECK(mock_kafka_create_topic(m, routed[i], i == 2 ? 2 : 4) == 0);
+    /* what the loader states as the embedded cluster's kafka.topic_replication: min(brokers, 3) */
+    CHECK(replicas_of(bootstrap, "membership.account-connected") == 3);
     err.msg[0] = '\0';
     CHECK(kafka_create_topics(&cfg, bootstrap, &err) == 0);
     CHECK_STR(err.msg, "");
@@ -102,6 +134,7 @@ int main(void)
      * must do so within its bound (about 10 s) with a message rather than hang. */
     char *payments[] = {"payments.payment-succeeded"};
     routes[3].topics = payments;
+    CHECK(conf_collect_topics(&cfg) == 0);
     double t0 = now_s();
     CHECK(kafka_create_topics(&cfg, bootstrap, &err) == -1);
     double took = now_s() - t0;
@@ -122,7 +155,9 @@ int main(void)
     struct bridge_config empty = {.file = "empty.yaml"};
     empty.kafka.topic_partitions = 1;
     empty.kafka.topic_replication = 1;
+    CHECK(conf_collect_topics(&empty) == 0 && empty.ntopics == 0);
     CHECK(kafka_create_topics(&empty, "127.0.0.1:1", &err) == 0);
+    free(cfg.topics);
 
     mock_kafka_destroy(m);
     return check_done();
