@@ -261,11 +261,12 @@ const struct conf_schema conf_schema[] = {
      .type = CONF_T_UINT,
      .offset = ROOT(kafka.topic_replication),
      .def = "3",
-     .def_doc = "`3` (`1` when brokers is `embedded`)",
+     .def_doc = "`3` (with `embedded`: `embedded_brokers`, at most 3)",
      .min = 1,
      .max = 32767,
-     .doc = "Replication factor of topics created by `create_topics`; with `embedded` it cannot "
-            "exceed `embedded_brokers`."},
+     .doc = "Replication factor of topics created by `create_topics`. The embedded cluster "
+            "replicates every topic on `embedded_brokers` brokers (at most 3) whatever is set "
+            "here; another value loads with a warning."},
     {.path = "kafka.librdkafka",
      .type = CONF_T_PROPS,
      .offset = ROOT(kafka.props),

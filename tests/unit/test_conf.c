@@ -560,8 +560,19 @@ static void test_errors(void)
               "bad.yaml:3:3: sources.\"a b\": invalid source name (use only a-z A-Z 0-9 . _ -)");
     CHECK_ERR(edit(1, "tls: {cert_file: /c.pem}\nkafka:\n"),
               "bad.yaml:1:1: tls: cert_file and key_file must be given together");
-    CHECK_ERR(edit(2, "  brokers: embedded\n  topic_replication: 3\n"),
-              "bad.yaml:3:22: kafka.topic_replication: 3 exceeds kafka.embedded_brokers (1)");
+    /* the embedded cluster keeps min(embedded_brokers, 3) replicas whatever is asked: that is
+     * the value, and another one is a warning (it was accepted, and ignored, at 2 of 3) */
+    struct bridge_config *emb =
+        load(edit(2, "  brokers: embedded\n  embedded_brokers: 3\n  topic_replication: 2\n"));
+    CHECK(emb != NULL && emb->kafka.topic_replication == 3 && emb->nwarnings == 2);
+    if (emb != NULL && emb->nwarnings == 2) /* the other: inline-secret is short */
+        CHECK_STR(emb->warnings[1], "bad.yaml:4:22: kafka.topic_replication: warning: 2 does not "
+                                    "apply to the embedded cluster, which keeps 3 replicas of "
+                                    "each topic (min(embedded_brokers, 3))");
+    conf_free(emb);
+    emb = load(edit(2, "  brokers: embedded\n  embedded_brokers: 2\n"));
+    CHECK(emb != NULL && emb->kafka.topic_replication == 2 && emb->nwarnings == 1);
+    conf_free(emb);
     CHECK_ERR("trusted_proxies: [10.0.0.1/8]\n",
               "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.1/8\": address has "
               "bits set beyond the prefix length");

@@ -108,7 +108,7 @@ static void test_print(void)
         "kafka.producers: 1\n"
         "kafka.create_topics: false\n"
         "kafka.topic_partitions: 3\n"
-        "kafka.topic_replication: 1\n"
+        "kafka.topic_replication: 3\n"
         "kafka.librdkafka.compression.type: zstd\n"
         "kafka.librdkafka.sasl.password: ********\n"
         "dead_letter_topic: webhooks.dead-letter\n"
