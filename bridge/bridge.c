@@ -237,32 +237,10 @@ static bool file_changed(struct bridge *b)
     return changed;
 }
 
-/* Settings that only a restart applies: reported, not applied. */
-static void warn_restart_needed(const struct bridge_config *old, const struct bridge_config *cur)
+static void on_restart_needed(const char *key, void *arg)
 {
-#define DIFF_STR(field, name)                                                                      \
-    if (strcmp(old->field, cur->field) != 0)                                                       \
-        log_warn("setting changed; it takes effect after a restart", LOG_S("key", name));
-#define DIFF_NUM(field, name)                                                                      \
-    if (old->field != cur->field)                                                                  \
-        log_warn("setting changed; it takes effect after a restart", LOG_S("key", name));
-    DIFF_STR(listen, "listen")
-    DIFF_STR(admin_listen, "admin_listen")
-    DIFF_STR(kafka.brokers, "kafka.brokers")
-    DIFF_NUM(threads, "threads")
-    DIFF_NUM(max_body_bytes, "max_body_bytes")
-    DIFF_NUM(max_inflight, "max_inflight")
-    DIFF_NUM(idle_timeout_ms, "idle_timeout_ms")
-    DIFF_NUM(max_connections, "max_connections")
-    DIFF_NUM(admin_max_connections, "admin_max_connections")
-    DIFF_NUM(http2, "http2")
-    DIFF_NUM(admin_http2, "admin_http2")
-    DIFF_NUM(http2_max_requests, "http2_max_requests")
-    DIFF_NUM(tls_handshake_timeout_ms, "tls.handshake_timeout_ms")
-    DIFF_NUM(log_rate_limit, "log_rate_limit")
-    DIFF_NUM(kafka.nprops, "kafka.librdkafka")
-#undef DIFF_STR
-#undef DIFF_NUM
+    (void)arg;
+    log_warn("setting changed; it takes effect after a restart", LOG_S("key", key));
 }
 
 static void reload(struct bridge *b, const char *why)
@@ -288,7 +266,8 @@ static void reload(struct bridge *b, const char *why)
     }
     ++b->generation;
     log_warnings(rt->cfg);
-    warn_restart_needed(b->rt->cfg, rt->cfg);
+    /* settings that only a restart applies: reported, not applied */
+    conf_restart_changes(b->rt->cfg, rt->cfg, on_restart_needed, NULL);
     log_set_level((enum log_severity)rt->cfg->log_level);
     http_server_swap_runtime(b->http, runtime_retain(rt));
     runtime_release(b->rt);

@@ -241,6 +241,12 @@ void conf_route_order(const struct conf_route *routes, size_t n, const struct co
  * config by hand. Returns 0, or -1 out of memory (cfg->topics is then empty). */
 int conf_collect_topics(struct bridge_config *cfg);
 
+/* Calls on_changed(key, arg) for each setting that only a restart applies (flagged in the
+ * schema table) whose value differs between old and cur, in table order; returns how many.
+ * Secret values are compared, never passed on. Any thread. */
+size_t conf_restart_changes(const struct bridge_config *old, const struct bridge_config *cur,
+                            void (*on_changed)(const char *key, void *arg), void *arg);
+
 /* Finds a source by exact request path; NULL if none. */
 const struct conf_source *conf_find_source(const struct bridge_config *cfg, const char *path,
                                            size_t len);

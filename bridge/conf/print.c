@@ -297,6 +297,9 @@ void conf_print_reference(FILE *out)
             fprintf(out, "- Default: `%s`\n", s->def);
         if (s->flags & CONF_F_NULLABLE)
             fputs("- May be null (none)\n", out);
+        if (s->flags & CONF_F_RESTART)
+            fputs("- Applied at start only: a reload that changes it logs that a restart is "
+                  "needed\n", out);
         if (s->flags & CONF_F_SECRET)
             fputs("- Secret: never printed or logged\n", out);
         fprintf(out, "\n%s\n", s->doc);

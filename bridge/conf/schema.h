@@ -40,6 +40,7 @@ enum conf_type {
 #define CONF_F_EMPTY_OK 0x08u  /* a string may be "" */
 #define CONF_F_HMAC_ONLY 0x10u /* only with verify.scheme hmac */
 #define CONF_F_QUIET 0x20u     /* conf_print shows it as part of another line */
+#define CONF_F_RESTART 0x40u   /* a reload does not apply it: conf_restart_changes() names it */
 
 struct conf_enum_value {
     const char *name;

@@ -126,6 +126,17 @@ class Reload(unittest.TestCase):
         warn = [r for r in self.bridge.log_records() if r["msg"].startswith("setting changed")]
         self.assertEqual([w["key"] for w in warn], ["threads"])
 
+    def test_restart_only_settings_are_compared_by_value(self):
+        # a librdkafka value changed with the count kept, and topic-creation keys, were ignored
+        # without a word; the schema table marks every restart-only key
+        changed = (self.cfg1.replace("message.timeout.ms: 20000", "message.timeout.ms: 25000")
+                   .replace("  librdkafka:", "  topic_partitions: 6\n  librdkafka:"))
+        self.bridge.write_config(changed)
+        self.bridge.signal(signal.SIGHUP)
+        self.assertTrue(wait_for(lambda: self.reloads("success") >= 1))
+        warn = [r for r in self.bridge.log_records() if r["msg"].startswith("setting changed")]
+        self.assertEqual([w["key"] for w in warn], ["kafka.topic_partitions", "kafka.librdkafka"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
