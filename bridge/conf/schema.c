@@ -83,8 +83,10 @@ const struct conf_schema conf_schema[] = {
      .def = "1048576",
      .min = 1,
      .max = 64 * MiB,
-     .doc = "Largest accepted request body; a larger one is answered 413. A plain number of "
-            "bytes, or with a suffix `KiB`, `MiB`. Kafka limits records too: a record over a "
+     .doc = "Largest accepted request body; a larger one is answered 413 `body_too_large`, "
+            "counted and logged. One whose `Content-Length` exceeds it by more than 64 KiB is "
+            "refused by h2o before it is read (413 `text/plain`, connection closed, not "
+            "counted). A plain number of bytes, or with a suffix `KiB`, `MiB`. Kafka limits records too: a record over a "
             "topic's `max.message.bytes` (broker default 1048588) is answered 413 "
             "`record_too_large` (never 503, which would make the provider retry for days); "
             "raise that topic setting above `max_body_bytes` + 16384 to take the largest "

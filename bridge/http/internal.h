@@ -14,6 +14,10 @@
 #include "core/log.h"
 #include "http/server.h"
 
+/* How far above max_body_bytes h2o still reads a body and hands it to the bridge, which then
+ * answers 413 body_too_large itself (server.c, webhook.c). */
+#define HTTP_BODY_SLACK (64u * 1024)
+
 /* One h2o timeout list per distinct ack_timeout_ms in use on a loop. */
 struct ack_timeout {
     struct ack_timeout *next;

@@ -469,7 +469,12 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     /* h2o's defaults serve HTTP/2 on every listener and name itself in a Server header */
     h2o_config_init(&srv->globalconf);
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));
-    srv->globalconf.max_request_entity_size = opts->max_body_bytes;
+    /* h2o 2.2.5 refuses a body over this limit itself (text/plain, connection closed) before
+     * any handler runs, and a chunked one already at the limit (>=). A little above
+     * max_body_bytes, the bridge answers the body that is just too large itself (its JSON, the
+     * metric, the log line: webhook.c); one declared beyond the slack is still h2o's to refuse
+     * before it is read, which is what keeps memory bounded. */
+    srv->globalconf.max_request_entity_size = opts->max_body_bytes + HTTP_BODY_SLACK;
     srv->globalconf.http1.req_timeout = opts->idle_timeout_ms;
     srv->globalconf.http1.upgrade_to_http2 = opts->http2;
     srv->globalconf.http2.idle_timeout = opts->idle_timeout_ms;

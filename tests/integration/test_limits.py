@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import Bridge, Consumer, MockKafka
+from harness import SECRET, Bridge, Consumer, MockKafka
 
 
 def closed_within(sock, seconds):
@@ -110,6 +110,44 @@ class Limits(unittest.TestCase):
         self.assertEqual(self.bridge.post("/webhooks/mono", event(1))[0], 200)
         metrics = self.bridge.admin("GET", "/metrics")[2].decode()
         self.assertRegex(metrics, r'http_connections_rejected_total\{reason="max_connections"\} [1-9]')
+
+    def requests_counted(self, status):
+        text = self.bridge.admin("GET", "/metrics")[2].decode()
+        for line in text.splitlines():
+            if line.startswith("webhook_requests_total{") and 'source="mono"' in line and f'status="{status}"' in line:
+                return int(float(line.split()[-1]))
+        self.fail(f"no webhook_requests_total series for {status}")
+
+    def test_a_body_over_max_body_bytes_is_the_bridges_413(self):
+        # h2o refused it itself (text/plain, closed, nothing counted or logged)
+        before = self.requests_counted("body_too_large")
+        big = b'{"event":"mono.events.account_updated","data":{"pad":"' + b"x" * (1048576 + 10) + b'"}}'
+        status, headers, body = self.bridge.post("/webhooks/mono", big)
+        self.assertEqual(status, 413)
+        self.assertEqual(headers.get("content-type"), "application/json")
+        self.assertEqual(json.loads(body)["status"], "body_too_large")
+        self.assertEqual(self.requests_counted("body_too_large"), before + 1)
+        self.assertTrue(any(r.get("outcome") == "body_too_large" for r in self.bridge.log_records()))
+
+    def test_a_chunked_body_of_exactly_max_body_bytes_is_accepted(self):
+        # h2o 2.2.5 refuses a chunked body that reaches its limit (>=), one that max_body_bytes allows
+        head = b'{"event":"mono.events.account_updated","event_id":"chunked-max","data":{"pad":"'
+        tail = b'"}}'
+        body = head + b"x" * (1048576 - len(head) - len(tail)) + tail
+        self.assertEqual(len(body), 1048576)
+        s = self.connect()
+        s.sendall(b"POST /webhooks/mono HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  b"mono-webhook-secret: " + SECRET.encode() + b"\r\nConnection: close\r\n\r\n"
+                  + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+        s.settimeout(10)
+        answer = b""
+        while not answer.endswith(b"}\n"):
+            data = s.recv(65536)
+            if not data:
+                break
+            answer += data
+        s.close()
+        self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:200])
 
     def test_huge_headers_are_refused(self):
         status = None
