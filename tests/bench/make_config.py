@@ -26,6 +26,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--max-connections", type=int, default=10000)
     ap.add_argument("--librdkafka", default="")
+    ap.add_argument("--producers", default="", help="kafka.producers (default: the bridge's)")
     a = ap.parse_args()
 
     with open(a.source) as f:
@@ -54,6 +55,8 @@ def main():
             out.append(line)
             if section == "kafka":
                 out.append(f"  brokers: {a.brokers}")
+                if a.producers:
+                    out.append(f"  producers: {a.producers}")
                 if props:
                     out.append("  librdkafka:")
                     out.extend(f'    {k.strip()}: "{v.strip()}"' for k, v in props)

@@ -23,6 +23,8 @@
 #   DURATION        seconds per measured run (default 10) WARMUP   seconds of warm-up (default 2)
 #   WRK_THREADS     wrk threads (default 2, see README)
 #   BRIDGE_THREADS  the bridge's `threads` (default 0: one loop per CPU)
+#   PRODUCERS       the bridge's kafka.producers (default: the bridge's own, 1; 0 = from the
+#                   metadata)
 #   LIBRDKAFKA      k=v,k=v put under the bridge's kafka.librdkafka (default: none, the bridge's
 #                   own defaults)
 #   PARTITIONS      partitions per topic (default 3)
@@ -54,6 +56,7 @@ CONNS=${CONNS:-"64 256"}
 WRK_THREADS=${WRK_THREADS:-2}
 BRIDGE_THREADS=${BRIDGE_THREADS:-0}
 LIBRDKAFKA=${LIBRDKAFKA:-}
+PRODUCERS=${PRODUCERS:-}
 IDLE_COUNTS=${IDLE_COUNTS-"1000 10000"}
 SERVERS=${SERVERS:-"bridge-durable bridge-enqueue ceiling ceiling-1loop node-peer node-peer-batch node-peer-batch-w2"}
 PEER_DIR=${PEER_DIR:-$root/../shared/bench/node-peer}
@@ -311,7 +314,7 @@ start_server() {
         admin=$(free_port)
         python3 "$bench/make_config.py" config/bridge.yaml "$work/$name.yaml" --port "$server_port" \
             --admin-port "$admin" --brokers "$bootstrap" --ack "$ack" --threads "$BRIDGE_THREADS" \
-            --max-connections "$maxconn" --librdkafka "$LIBRDKAFKA"
+            --max-connections "$maxconn" --librdkafka "$LIBRDKAFKA" --producers "$PRODUCERS"
         MONO_WEBHOOK_SECRET=$SECRET "$BRIDGE_BIN" --config "$work/$name.yaml" >>"$log_file" 2>&1 &
         ;;
     ceiling) "$work/bench_ceiling" "$server_port" "$ncpu" >>"$log_file" 2>&1 & ;;
@@ -473,7 +476,7 @@ fi
 {
     echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other CPU % in the table: what processes other than server, Kafka and wrk used during the runs)"
-    echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, body $(wc -c <"$BODY") bytes (account_updated)"
+    echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, kafka.producers: ${PRODUCERS:-default}, body $(wc -c <"$BODY") bytes (account_updated)"
     echo
     python3 "$bench/report.py" table "$runs" "$idle"
     if [ -s "$out/crashes.tsv" ]; then
