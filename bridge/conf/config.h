@@ -145,6 +145,11 @@ struct conf_source {
 };
 
 /* A librdkafka property passed through as-is under kafka.librdkafka. */
+/* The most a JSON pointer of the config may hold: tokens, and bytes of all its tokens once
+ * unescaped. The scanner's compiled pointer (pipeline/jscan.h) has room for exactly this. */
+#define CONF_POINTER_MAX_TOKENS 16
+#define CONF_POINTER_MAX_LEN 255
+
 struct conf_kv {
     char *key;
     char *value;

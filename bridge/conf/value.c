@@ -166,17 +166,32 @@ const char *conf_check_topic(const char *s, size_t len)
     return NULL;
 }
 
+#define CONF_STR_(x) #x
+#define CONF_STR(x) CONF_STR_(x)
+
 const char *conf_check_json_pointer(const char *s, size_t len)
 {
     if (len == 0)
         return NULL;
     if (s[0] != '/')
         return "a JSON pointer starts with '/'";
-    for (size_t i = 0; i != len; ++i)
+    size_t tokens = 0, bytes = 0;
+    for (size_t i = 0; i != len; ++i) {
+        if (s[i] == '/') {
+            ++tokens;
+            continue;
+        }
         if (s[i] == '~' && (i + 1 == len || (s[i + 1] != '0' && s[i + 1] != '1')))
             return "'~' must be followed by 0 or 1 in a JSON pointer (RFC 6901)";
+        i += s[i] == '~'; /* ~0 and ~1 are one byte once unescaped */
+        ++bytes;
+    }
     if (memchr(s, '\0', len) != NULL)
         return "a JSON pointer cannot hold a NUL byte";
+    if (tokens > CONF_POINTER_MAX_TOKENS)
+        return "a JSON pointer has at most " CONF_STR(CONF_POINTER_MAX_TOKENS) " tokens";
+    if (bytes > CONF_POINTER_MAX_LEN)
+        return "a JSON pointer has at most " CONF_STR(CONF_POINTER_MAX_LEN) " bytes, unescaped";
     return NULL;
 }
 

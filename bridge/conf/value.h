@@ -23,7 +23,9 @@ const char *conf_parse_cidr(const char *s, size_t len, struct conf_cidr *out);
 /* Kafka's rule: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..". */
 const char *conf_check_topic(const char *s, size_t len);
 
-/* RFC 6901: "" or starting with '/', every '~' followed by '0' or '1'. */
+/* RFC 6901: "" or starting with '/', every '~' followed by '0' or '1'; and within
+ * CONF_POINTER_MAX_TOKENS tokens and CONF_POINTER_MAX_LEN unescaped bytes. The one check of a
+ * pointer's text: the scanner (pipeline/jscan.c) compiles only pointers that passed it. */
 const char *conf_check_json_pointer(const char *s, size_t len);
 
 /* An HTTP header field name: 1 or more RFC 9110 token characters. */

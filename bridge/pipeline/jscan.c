@@ -43,7 +43,7 @@ int jscan_pointer_compile(const char *ptr, struct jscan_pointer *out)
         size_t len = n - start;
         const char *t = out->text + start;
         uint32_t index = UINT32_MAX;
-        /* as jsonptr_get: 1 to 9 digits, no leading zero */
+        /* 1 to 9 digits, no leading zero (as the fuzz oracle, tests/fuzz/jsonptr.c) */
         if (len != 0 && len <= 9 && (len == 1 || t[0] != '0')) {
             index = 0;
             for (size_t i = 0; i != len && index != UINT32_MAX; ++i)

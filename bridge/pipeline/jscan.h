@@ -13,12 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/config.h"
 #include "core/bytes.h"
 
 #define JSCAN_MAX_DEPTH 512         /* containers nested, the top-level object included */
 #define JSCAN_MAX_POINTERS 64       /* pointers per jscan() call */
-#define JSCAN_POINTER_MAX_TOKENS 16 /* tokens per pointer */
-#define JSCAN_POINTER_MAX_LEN 255   /* bytes of all tokens of a pointer, unescaped */
+/* what a config's pointer may hold, checked at load (conf_check_json_pointer) */
+#define JSCAN_POINTER_MAX_TOKENS CONF_POINTER_MAX_TOKENS
+#define JSCAN_POINTER_MAX_LEN CONF_POINTER_MAX_LEN
 
 /* A JSON pointer compiled for scanning: its tokens, unescaped (~0 ~1), stored inside the struct
  * (offsets, not addresses: the struct may be copied). */
@@ -61,7 +63,7 @@ struct jscan_hit {
  *
  * For each of the n pointers (n <= JSCAN_MAX_POINTERS, else -1), hits[i] describes the value at
  * ptrs[i], the last one when a key repeats (as jansson keeps the last). An array token matches
- * the element with that decimal index (no leading zeros, at most 9 digits, as jsonptr_get).
+ * the element with that decimal index (no leading zeros, at most 9 digits).
  * Object keys are compared after unescaping. When -1 is returned every hit is ABSENT. O(len *
  * pointers matching at the current level); never allocates. */
 int jscan(struct bytes body, const struct jscan_pointer *ptrs, size_t n, struct jscan_hit *hits);

@@ -20,7 +20,7 @@
 
 #include "fuzz.h"
 #include "pipeline/jscan.h"
-#include "pipeline/jsonptr.h"
+#include "jsonptr.h"
 
 #define MAX_DERIVED (JSCAN_MAX_POINTERS - NFIXED)
 #define PTR_CAP 1024

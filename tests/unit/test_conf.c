@@ -573,6 +573,11 @@ static void test_errors(void)
     emb = load(edit(2, "  brokers: embedded\n  embedded_brokers: 2\n"));
     CHECK(emb != NULL && emb->kafka.topic_replication == 2 && emb->nwarnings == 1);
     conf_free(emb);
+    /* a pointer the scanner cannot hold is refused at its line, not later at the source's */
+    CHECK_ERR(edit(10, "    event: {key: [/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17]}\n    routes:\n"),
+              "bad.yaml:10:19: sources.mono.event.key[0]: invalid JSON pointer "
+              "\"/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17\": a JSON pointer has at most 16 "
+              "tokens");
     CHECK_ERR("trusted_proxies: [10.0.0.1/8]\n",
               "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.1/8\": address has "
               "bits set beyond the prefix length");

@@ -1,6 +1,9 @@
 /* JSON Pointer (RFC 6901), including the RFC's own examples. */
+#include <string.h>
+
 #include "check.h"
-#include "pipeline/jsonptr.h"
+#include "conf/value.h"
+#include "jsonptr.h"
 
 int main(void)
 {
@@ -30,11 +33,28 @@ int main(void)
     CHECK(jsonptr_get(doc, "data") == NULL);
     CHECK(jsonptr_get(doc, "/m~2n") == NULL);
 
-    CHECK(jsonptr_valid(""));
-    CHECK(jsonptr_valid("/a/b~0~1"));
-    CHECK(!jsonptr_valid("a"));
-    CHECK(!jsonptr_valid("/a~"));
-    CHECK(!jsonptr_valid("/a~2"));
+    /* the one validator of a pointer's text (conf/), which the scanner relies on */
+#define VALID(p) (conf_check_json_pointer((p), strlen(p)) == NULL)
+    CHECK(VALID(""));
+    CHECK(VALID("/a/b~0~1"));
+    CHECK(!VALID("a"));
+    CHECK(!VALID("/a~"));
+    CHECK(!VALID("/a~2"));
+    CHECK(VALID("/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16"));
+    CHECK(!VALID("/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17"));
+    char longest[1 + 255 + 2]; /* "/", 254 x, "~0": 255 bytes once unescaped */
+    memset(longest, 'x', sizeof(longest));
+    longest[0] = '/';
+    longest[255] = '~';
+    longest[256] = '0';
+    longest[257] = '\0';
+    CHECK(VALID(longest));
+    char over[1 + 256 + 1];
+    memset(over, 'x', sizeof(over) - 1);
+    over[0] = '/';
+    over[sizeof(over) - 1] = '\0';
+    CHECK(!VALID(over));
+#undef VALID
     json_decref(doc);
     return check_done();
 }

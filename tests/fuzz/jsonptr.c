@@ -1,25 +1,14 @@
 /*
- * JSON Pointer lookup. Tokens are unescaped into a small stack buffer one at a time rather than
- * splitting the whole pointer up front: pointers come from configuration and are short, and
- * the lookup runs once per webhook per configured pointer, so it must not allocate.
+ * JSON Pointer lookup over a jansson tree, the fuzz oracle for pipeline/jscan.c. Tokens are
+ * unescaped into a small stack buffer one at a time rather than splitting the whole pointer up
+ * front.
  */
 #include "jsonptr.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-bool jsonptr_valid(const char *ptr)
-{
-    if (*ptr == '\0')
-        return true;
-    if (*ptr != '/')
-        return false;
-    for (const char *p = ptr; *p; ++p)
-        if (*p == '~' && p[1] != '0' && p[1] != '1')
-            return false;
-    return true;
-}
 
 /* Unescapes the token at *p (up to the next '/') into buf; advances *p. Returns the token
  * length, or -1 if it does not fit or is malformed. */
