@@ -2,12 +2,15 @@
  * Value validators. Addresses are checked with inet_pton() (libc) rather than a hand-written
  * parser: it is the same routine the listener will use, so what passes here also binds. Host
  * names are checked syntactically only; resolving them here would make --check-config depend
- * on DNS at the time of the check.
+ * on DNS at the time of the check. A network's address goes through core's netaddr_parse, the
+ * parser X-Forwarded-For uses too.
  */
 #include "conf/value.h"
 
 #include <arpa/inet.h>
 #include <string.h>
+
+#include "core/netaddr.h"
 
 static bool is_digit(char c)
 {
@@ -114,28 +117,18 @@ const char *conf_check_hostport(const char *s, size_t len)
 
 const char *conf_parse_cidr(const char *s, size_t len, struct conf_cidr *out)
 {
-    char buf[INET6_ADDRSTRLEN + 1];
     const char *slash = memchr(s, '/', len);
     size_t alen = slash != NULL ? (size_t)(slash - s) : len;
-    unsigned max, offset;
 
-    if (!cstr(buf, sizeof(buf), s, alen))
-        return "invalid address";
-    memset(out->addr, 0, sizeof(out->addr));
-    if (inet_pton(AF_INET, buf, out->addr + 12) == 1) {
-        out->addr[10] = out->addr[11] = 0xff;
-        max = 32;
-        offset = 96;
-    } else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-        max = 128;
-        offset = 0;
-    } else {
+    if (netaddr_parse(s, alen, out->addr) != 0)
         return "invalid address (expected an IPv4 or IPv6 network such as 10.0.0.0/8)";
-    }
+    /* a v4 network is written in dotted form; "::ffff:10.0.0.0/104" is a v6 network */
+    bool v4 = memchr(s, ':', alen) == NULL;
+    unsigned max = v4 ? 32 : 128, offset = v4 ? 96 : 0;
     unsigned prefix = max;
     if (slash != NULL) {
         size_t plen = len - alen - 1;
-        if (plen == 0 || plen > 3)
+        if (plen == 0 || plen > 3 || (slash[1] == '0' && plen > 1))
             return "invalid prefix length";
         prefix = 0;
         for (size_t i = 0; i != plen; ++i) {

@@ -16,7 +16,8 @@
 /* "host:port": host an IPv4 literal, "[IPv6]", "localhost" or a DNS name; port 1..65535. */
 const char *conf_check_hostport(const char *s, size_t len);
 
-/* "a.b.c.d/n", "IPv6/n" or a bare address (= /32, /128); host bits must be zero. Fills
+/* "a.b.c.d/n", "IPv6/n" or a bare address (= /32, /128); the prefix is decimal without a
+ * sign or leading zero, and host bits must be zero. The one network parser. Fills
  * addr and prefix of *out (IPv4 mapped into ::ffff:0:0/96, prefix + 96); text is untouched. */
 const char *conf_parse_cidr(const char *s, size_t len, struct conf_cidr *out);
 

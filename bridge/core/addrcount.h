@@ -3,7 +3,7 @@
  * process allows. A fixed table sized at creation for the most connections the process keeps
  * (there can be no more distinct addresses than that), behind one mutex: it is touched once when
  * a connection opens and once when it closes, never per request. Addresses are 16 bytes
- * (IPv4 as ::ffff:a.b.c.d, as in pipeline/netaddr.h).
+ * (IPv4 as ::ffff:a.b.c.d, as in core/netaddr.h).
  */
 #ifndef BRIDGE_CORE_ADDRCOUNT_H
 #define BRIDGE_CORE_ADDRCOUNT_H

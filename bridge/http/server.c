@@ -22,7 +22,7 @@
 
 #include "core/log.h"
 #include "http/internal.h"
-#include "pipeline/netaddr.h"
+#include "pipeline/cidr.h"
 
 struct loop *loop_of(h2o_context_t *ctx)
 {

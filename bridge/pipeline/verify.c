@@ -39,7 +39,7 @@
 #include <string.h>
 
 #include "pipeline/encoding.h"
-#include "pipeline/netaddr.h"
+#include "pipeline/cidr.h"
 
 #define DEFAULT_TOLERANCE_S 300
 #define MAX_SIGNATURES 8

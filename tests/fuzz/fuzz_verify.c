@@ -31,7 +31,8 @@
 
 #include "fuzz.h"
 #include "pipeline/encoding.h"
-#include "pipeline/netaddr.h"
+#include "conf/value.h"
+#include "pipeline/cidr.h"
 #include "pipeline/verify.h"
 
 #define MAX_HEADERS 64
@@ -101,7 +102,7 @@ static int ready;
 static void parse_cidrs(const char *const *texts, size_t n, struct conf_cidr *out)
 {
     for (size_t i = 0; i != n; ++i)
-        if (netaddr_parse_cidr(texts[i], strlen(texts[i]), out[i].addr, &out[i].prefix) != 0)
+        if (conf_parse_cidr(texts[i], strlen(texts[i]), &out[i]) != NULL)
             abort();
 }
 
@@ -332,16 +333,12 @@ static void check_decoders(struct bytes s)
 
 static void check_cidr(struct bytes s)
 {
-    uint8_t addr[16];
-    unsigned prefix;
-    if (netaddr_parse_cidr(s.base, s.len, addr, &prefix) != 0)
-        return;
-    FUZZ_ASSERT(prefix <= 128);
     struct conf_cidr c;
     memset(&c, 0, sizeof c);
-    memcpy(c.addr, addr, 16);
-    c.prefix = prefix;
-    FUZZ_ASSERT(cidr_contains(&c, addr));
+    if (conf_parse_cidr(s.base, s.len, &c) != NULL)
+        return;
+    FUZZ_ASSERT(c.prefix <= 128);
+    FUZZ_ASSERT(cidr_contains(&c, c.addr)); /* host bits are zero: the network holds itself */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

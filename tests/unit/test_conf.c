@@ -581,6 +581,10 @@ static void test_errors(void)
     CHECK_ERR("trusted_proxies: [10.0.0.1/8]\n",
               "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.1/8\": address has "
               "bits set beyond the prefix length");
+    /* one network rule: the matcher's old parser refused a leading zero, the loader took it */
+    CHECK_ERR("trusted_proxies: [10.0.0.0/08]\n",
+              "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/08\": invalid prefix "
+              "length");
     CHECK_ERR("trusted_proxies: [10.0.0.0/33]\n",
               "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/33\": prefix "
               "length out of range (0..32)");

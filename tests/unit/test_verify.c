@@ -10,7 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "pipeline/netaddr.h"
+#include "conf/value.h"
+#include "pipeline/cidr.h"
 #include "pipeline/verify.h"
 
 #define MAX_HEADERS 8
@@ -35,7 +36,7 @@ static size_t parse_cidrs(const char *const *texts, struct conf_cidr *out)
     size_t n = 0;
     for (; n != 3 && texts[n] != NULL; ++n) {
         memset(&out[n], 0, sizeof out[n]);
-        if (netaddr_parse_cidr(texts[n], strlen(texts[n]), out[n].addr, &out[n].prefix) != 0) {
+        if (conf_parse_cidr(texts[n], strlen(texts[n]), &out[n]) != NULL) {
             fprintf(stderr, "bad test CIDR %s\n", texts[n]);
             abort();
         }
