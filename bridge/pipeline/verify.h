@@ -34,9 +34,12 @@ const char *verify_result_name(enum verify_result r);
 
 struct verifier;
 
-/* Builds the verifier of one source (decodes whsec_ keys, checks that the scheme has what it
- * needs). Returns NULL and fills err (with the source's file position) on a bad setting.
- * `file` is the config file name for messages. The verifier copies what it keeps. */
+/* Builds the verifier of one source (derives the keys, decodes whsec_ secrets). `src` holds
+ * the rules conf_load checks (conf/load.c finish_verify: a header where the scheme needs one,
+ * at least one non-empty secret, insecure beside none), which are not checked again here.
+ * Returns NULL and fills err (with the secret's file position) on a secret no key can be made
+ * of, or out of memory. `file` is the config file name for messages. The verifier copies what
+ * it keeps. */
 struct verifier *verifier_create(const char *file, const struct conf_source *src,
                                  const struct conf_cidr *trusted_proxies, size_t ntrusted,
                                  struct conf_error *err);
