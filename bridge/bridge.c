@@ -341,16 +341,6 @@ int bridge_run(struct bridge *b)
     }
 }
 
-int bridge_port(const struct bridge *b)
-{
-    return http_server_port(b->http);
-}
-
-int bridge_admin_port(const struct bridge *b)
-{
-    return http_server_admin_port(b->http);
-}
-
 void bridge_destroy(struct bridge *b)
 {
     if (b == NULL)

@@ -26,12 +26,8 @@ struct bridge *bridge_start(const char *path, struct conf_error *err);
 void bridge_block_signals(void);
 
 /* Serves until SIGTERM or SIGINT, reloading on SIGHUP and on a change of the config file, then
- * shuts down gracefully (see DESIGN.md section 6). Returns the process exit status. */
+ * shuts down gracefully (README.md, "Shutdown"). Returns the process exit status. */
 int bridge_run(struct bridge *b);
-
-/* The bound ports (tests). */
-int bridge_port(const struct bridge *b);
-int bridge_admin_port(const struct bridge *b);
 
 /* Frees everything; NULL is fine. */
 void bridge_destroy(struct bridge *b);

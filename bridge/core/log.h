@@ -33,7 +33,8 @@ struct log_field {
 #define LOG_I(k, v) ((struct log_field){LOG_FIELD_INT, (k), NULL, 0, (long long)(v), 0})
 #define LOG_D(k, v) ((struct log_field){LOG_FIELD_DBL, (k), NULL, 0, 0, (double)(v)})
 
-/* Messages below `min` are dropped. Default LOG_INFO. Call before starting threads. */
+/* Messages below `min` are dropped. Default LOG_INFO. Any thread (atomic): a reload sets it
+ * while the loops log. */
 void log_set_level(enum log_severity min);
 int log_enabled(enum log_severity sev);
 /* Sends lines to fd instead of stderr (tests). */

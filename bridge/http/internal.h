@@ -36,7 +36,6 @@ struct loop {
     h2o_multithread_receiver_t control;    /* runtime swaps, close listeners, stop */
     struct runtime *rt;                    /* current runtime: one reference */
     struct ack_timeout *timeouts;
-    unsigned pending_records; /* records of this loop's requests not yet reported */
     h2o_timeout_entry_t accept_pause; /* accept failed for want of descriptors: retry later */
     bool stop;
     /* set up by the loop's own thread (see init_loop) */

@@ -581,19 +581,9 @@ unsigned http_server_pending_records(const struct http_server *srv)
     return atomic_load(&((struct http_server *)srv)->pending_records);
 }
 
-unsigned http_server_connections(const struct http_server *srv)
-{
-    return atomic_load(&((struct http_server *)srv)->connections);
-}
-
 int http_server_port(const struct http_server *srv)
 {
     return srv->port;
-}
-
-int http_server_admin_port(const struct http_server *srv)
-{
-    return srv->admin_port;
 }
 
 static void stop_loop(struct loop *loop)

@@ -84,15 +84,11 @@ void http_server_close_listeners(struct http_server *srv);
 /* Requests accepted and not yet answered, all loops. Any thread. */
 unsigned http_server_inflight(const struct http_server *srv);
 
-/* Open ingest connections. Any thread. */
-unsigned http_server_connections(const struct http_server *srv);
-
 /* Records handed to Kafka whose reports have not come back yet. Any thread. */
 unsigned http_server_pending_records(const struct http_server *srv);
 
-/* The ingest and admin ports actually bound (useful with port 0). */
+/* The ingest port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *srv);
-int http_server_admin_port(const struct http_server *srv);
 
 /* Stops every loop, answers anything still waiting with 503, joins the threads and frees the
  * server. Call after the producer can send no more reports. NULL is fine. */

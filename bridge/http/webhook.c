@@ -241,7 +241,6 @@ void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
         h2o_linklist_unlink(&d->super.link);
         struct inflight *inf = d->inf;
         --inf->pending;
-        --inf->loop->pending_records;
         atomic_fetch_sub(&inf->loop->srv->pending_records, 1);
         metric_add(d->st == BRIDGE_ACCEPTED ? d->metrics->published : d->metrics->failed, 1);
         if (d->st != BRIDGE_ACCEPTED)
@@ -360,7 +359,6 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
         }
         ++inf->nrecords;
         ++inf->pending;
-        ++loop->pending_records;
         atomic_fetch_add(&srv->pending_records, 1);
     }
     if (refused != BRIDGE_ACCEPTED || src->conf->ack == ACK_ENQUEUE) {

@@ -694,17 +694,6 @@ int producer_queue_depth(const struct producer *p)
     return n;
 }
 
-int producer_flush(struct producer *p, int timeout_ms)
-{
-    /* rd_kafka_flush() would poll from this thread too; the poll threads serve reports, so
-     * wait for the queues to drain instead. */
-    for (int waited = 0; producer_queue_depth(p) > 0 && waited < timeout_ms; waited += 10) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return producer_queue_depth(p);
-}
-
 void producer_destroy(struct producer *p)
 {
     if (p == NULL)

@@ -54,10 +54,6 @@ size_t producer_not_ready_reason(const struct producer *p, char *buf, size_t siz
 int producer_brokers_up(const struct producer *p);
 int producer_queue_depth(const struct producer *p);
 
-/* Waits up to timeout_ms for every queued record to be delivered or fail (their reports are
- * still delivered by the poll thread). Returns the number of records still outstanding. */
-int producer_flush(struct producer *p, int timeout_ms);
-
 /* Stops the poll thread and destroys the producer without waiting further: outstanding
  * records are purged and reported as KAFKA_ERROR. NULL is fine. */
 void producer_destroy(struct producer *p);

@@ -1,7 +1,7 @@
 /*
- * The Kafka record of a webhook, as DESIGN.md section 4 defines it: CloudEvents 1.0 in the
- * Kafka protocol binding. Binary mode: value = body bytes as received, attributes in ce_*
- * headers. Structured mode: value = a CloudEvents JSON object with the parsed body as data.
+ * The Kafka record of a webhook, as README.md ("What reaches Kafka") and docs/consumers.md
+ * define it: CloudEvents 1.0 in the Kafka protocol binding. Binary mode: value = body bytes
+ * as received, attributes in ce_* headers. Structured mode: value = a CloudEvents JSON object with the parsed body as data.
  * Dead-letter records carry the raw body and a dead_letter_reason header.
  * Pure; views borrow from the event, the request and the source.
  */

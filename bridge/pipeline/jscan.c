@@ -58,11 +58,6 @@ int jscan_pointer_compile(const char *ptr, struct jscan_pointer *out)
     return 0;
 }
 
-void jscan_pointer_release(struct jscan_pointer *p)
-{
-    (void)p;
-}
-
 /* ---- strings ------------------------------------------------------------------------------ */
 
 static int hex4(const unsigned char *p)

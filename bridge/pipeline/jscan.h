@@ -39,9 +39,6 @@ struct jscan_pointer {
  * bytes once unescaped. Never allocates. */
 int jscan_pointer_compile(const char *ptr, struct jscan_pointer *out);
 
-/* Nothing to free today (kept so that callers pair it with compile); accepts NULL. */
-void jscan_pointer_release(struct jscan_pointer *p);
-
 enum jscan_kind { JSCAN_ABSENT, JSCAN_STRING, JSCAN_INTEGER, JSCAN_OTHER };
 
 struct jscan_hit {

@@ -31,7 +31,7 @@ static struct bridge_config *load(const char *yaml)
         CHECK_STR(err.msg, want);                                                                  \
     } while (0)
 
-/* The example of DESIGN.md section 5, every key written out. */
+/* The shape of config/production.yaml, every key written out. */
 static const char full_yaml[] =
     "listen: 127.0.0.1:8081\n"
     "admin_listen: \"[::]:9091\"\n"
