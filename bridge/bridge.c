@@ -89,22 +89,6 @@ void bridge_block_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static enum bridge_status publisher_send(void *self, const char *topic, const struct envelope *env,
-                                         void *opaque)
-{
-    return producer_send(self, topic, env, opaque);
-}
-
-static bool publisher_ready(void *self)
-{
-    return producer_ready(self);
-}
-
-static size_t publisher_not_ready_reason(void *self, char *buf, size_t size)
-{
-    return producer_not_ready_reason(self, buf, size);
-}
-
 static double gauge_inflight(void *arg)
 {
     struct bridge *b = arg;
@@ -192,7 +176,6 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         goto fail;
     }
 
-    /* The server must exist before the producer can report: the producer's reports name it. */
     struct http_options ho = {
         .listen = cfg->listen,
         .admin_listen = cfg->admin_listen,
@@ -210,13 +193,12 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         .tls_key_file = cfg->tls_key_file,
         .tls_handshake_timeout_ms = cfg->tls_handshake_timeout_ms,
     };
-    /* The producer is created first (reports go to http_server_delivery, which needs nothing
-     * but the opaque), then the server with the producer as its publisher. */
-    if ((b->producer = producer_create(cfg, bootstrap, http_server_delivery, NULL, err)) == NULL)
+    /* The producer first: its reports go to http_server_delivery, which needs nothing but each
+     * record's opaque; then the server, publishing through the producer. */
+    if ((b->producer = producer_create(cfg, bootstrap, http_server_delivery, err)) == NULL)
         goto fail;
-    struct http_publisher pub = {publisher_send, publisher_ready, publisher_not_ready_reason,
-                                 b->producer};
-    if ((b->http = http_server_start(&ho, runtime_retain(b->rt), pub, err)) == NULL)
+    if ((b->http = http_server_start(&ho, runtime_retain(b->rt), producer_publisher(b->producer),
+                                     err)) == NULL)
         goto fail;
     return b;
 fail:

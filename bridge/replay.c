@@ -56,10 +56,9 @@ struct waiter {
     unsigned failed;
 };
 
-static void on_delivery(void *opaque, enum bridge_status st, void *ctx)
+static void on_delivery(void *opaque, enum bridge_status st)
 {
-    (void)opaque;
-    struct waiter *w = ctx;
+    struct waiter *w = opaque;
     pthread_mutex_lock(&w->lock);
     if (st != BRIDGE_ACCEPTED)
         ++w->failed;
@@ -210,7 +209,7 @@ static int produce(struct replay *r, const struct decision *d)
         pthread_mutex_lock(&r->w.lock);
         ++r->w.pending;
         pthread_mutex_unlock(&r->w.lock);
-        if (producer_send(r->producer, d->topics[i], &d->env, NULL) != BRIDGE_ACCEPTED) {
+        if (producer_send(r->producer, d->topics[i], &d->env, &r->w) != BRIDGE_ACCEPTED) {
             pthread_mutex_lock(&r->w.lock);
             --r->w.pending;
             pthread_mutex_unlock(&r->w.lock);
@@ -367,7 +366,7 @@ int replay_main(int argc, char **argv, FILE *out, FILE *errout)
                                 READ_TIMEOUT_MS, &err)) == NULL ||
         (r.stopped = calloc((size_t)reader_partitions(r.reader), sizeof(bool))) == NULL ||
         (!r.opt.dry_run &&
-         (r.producer = producer_create(cfg, cfg->kafka.brokers, on_delivery, &r.w, &err)) ==
+         (r.producer = producer_create(cfg, cfg->kafka.brokers, on_delivery, &err)) ==
              NULL)) {
         fprintf(errout, "replay: %s\n", r.stopped == NULL && r.reader != NULL ? "out of memory"
                                                                               : err.msg);

@@ -25,11 +25,11 @@ int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
     } else if (h2o_memis(path.base, path.len, H2O_STRLIT("/readyz"))) {
         if (atomic_load(&srv->draining))
             http_respond(req, 503, "Service Unavailable", "text/plain", H2O_STRLIT("draining\n"));
-        else if (!srv->pub.ready(srv->pub.self) && srv->pub.not_ready_reason != NULL) {
+        else if (!srv->pub->ops->ready(srv->pub) && srv->pub->ops->not_ready_reason != NULL) {
             char why[512];
-            size_t len = srv->pub.not_ready_reason(srv->pub.self, why, sizeof(why));
+            size_t len = srv->pub->ops->not_ready_reason(srv->pub, why, sizeof(why));
             http_respond(req, 503, "Service Unavailable", "text/plain", why, len);
-        } else if (!srv->pub.ready(srv->pub.self))
+        } else if (!srv->pub->ops->ready(srv->pub))
             http_respond(req, 503, "Service Unavailable", "text/plain",
                          H2O_STRLIT("kafka not connected\n"));
         else

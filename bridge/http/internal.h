@@ -48,7 +48,7 @@ struct loop {
 
 struct http_server {
     struct http_options opts;
-    struct http_publisher pub;
+    struct publisher *pub; /* borrowed: outlives the server */
     h2o_globalconf_t globalconf;
     h2o_globalconf_t admin_globalconf;
     SSL_CTX *ssl_ctx;

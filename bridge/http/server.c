@@ -431,7 +431,7 @@ static void stop_loop(struct loop *loop);
 static struct http_server *retired;
 
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
-                                      struct http_publisher pub, struct conf_error *err)
+                                      struct publisher *pub, struct conf_error *err)
 {
     struct http_server *srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {

@@ -1,9 +1,10 @@
 /*
  * The HTTP front end: the only code that includes h2o.h. It runs the ingest listener on
  * `threads` event loops (one thread each) and the admin listener on a thread of its own.
- * It meets the Kafka layer only through struct http_publisher: it hands records to `send` and
- * receives delivery reports through http_server_delivery(), which the bridge plugs into the
- * producer. Each request is answered by the loop that accepted it; no loop ever blocks.
+ * It meets the Kafka layer only through pipeline/publish.h: it hands records to a struct
+ * publisher (the producer) and receives their reports through http_server_delivery(), the
+ * producer's publish_delivery_fn. Each request is answered by the loop that accepted it; no
+ * loop ever blocks.
  */
 #ifndef BRIDGE_HTTP_SERVER_H
 #define BRIDGE_HTTP_SERVER_H
@@ -12,20 +13,8 @@
 
 #include "core/status.h"
 #include "pipeline/envelope.h"
+#include "pipeline/publish.h"
 #include "pipeline/runtime.h"
-
-struct http_publisher {
-    /* Enqueues one record; BRIDGE_ACCEPTED means a report will come back through
-     * http_server_delivery(opaque, ...). Must not block. Called on loop threads. */
-    enum bridge_status (*send)(void *self, const char *topic, const struct envelope *env,
-                               void *opaque);
-    /* Readiness for /readyz beyond the server's own state (producer connected). */
-    bool (*ready)(void *self);
-    /* Optional (NULL: a fixed text): one line for /readyz's body saying why ready() is false,
-     * written into buf (NUL-terminated); returns its length. Admin thread. */
-    size_t (*not_ready_reason)(void *self, char *buf, size_t size);
-    void *self;
-};
 
 struct http_options {
     const char *listen;       /* "host:port" */
@@ -48,9 +37,10 @@ struct http_options {
 struct http_server;
 
 /* Binds both listeners (failing early with a message naming the address) and starts the loop
- * threads, serving runtime `rt` (the server takes one reference). Returns NULL with err. */
+ * threads, serving runtime `rt` (the server takes one reference) and publishing through `pub`,
+ * which must outlive the server. Returns NULL with err. */
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
-                                      struct http_publisher pub, struct conf_error *err);
+                                      struct publisher *pub, struct conf_error *err);
 
 /* Loads the certificate chain and key and checks that they match; 0, or -1 with err naming
  * the file. Both NULL (no TLS) is fine. For --check-config; any thread. */
@@ -66,9 +56,9 @@ int http_server_reload_tls(struct http_server *srv, const char *cert_file, const
  * last call, if any. Any thread; the bridge calls it every few seconds. */
 void http_server_log_summary(struct http_server *srv);
 
-/* Delivery report for a record sent with `opaque`: safe from any thread (the producer's poll
- * thread calls it); carries the report to the owning loop. `ctx` is the server. */
-void http_server_delivery(void *opaque, enum bridge_status st, void *ctx);
+/* The publish_delivery_fn of every record the server sent (`opaque` is its own): carries the
+ * report to the loop that owns the request. Any thread (the producer's poll thread). */
+publish_delivery_fn http_server_delivery;
 
 /* Makes `rt` the runtime for new requests on every loop (takes one reference); requests in
  * flight finish with the one they started with. Any thread. */
@@ -90,8 +80,9 @@ unsigned http_server_pending_records(const struct http_server *srv);
 /* The ingest port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *srv);
 
-/* Stops every loop, answers anything still waiting with 503, joins the threads and frees the
- * server. Call after the producer can send no more reports. NULL is fine. */
+/* Stops every loop, joins the threads and frees the server. It answers nothing itself: call it
+ * after the producer is destroyed, whose purge reports every outstanding record as failed, so
+ * each request still waiting has had its 503 by then. NULL is fine. */
 void http_server_stop(struct http_server *srv);
 
 #endif

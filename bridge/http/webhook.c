@@ -251,9 +251,8 @@ void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
     }
 }
 
-void http_server_delivery(void *opaque, enum bridge_status st, void *ctx)
+void http_server_delivery(void *opaque, enum bridge_status st)
 {
-    (void)ctx;
     struct delivery *d = opaque;
     d->st = st;
     h2o_multithread_send_message(&d->inf->loop->deliveries, &d->super);
@@ -320,7 +319,7 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
 {
     struct http_server *srv = loop->srv;
     o->topic = topics[0];
-    if (!srv->pub.ready(srv->pub.self)) /* no broker: say so now, not after ack_timeout_ms */
+    if (!srv->pub->ops->ready(srv->pub)) /* no broker: say so now, not after ack_timeout_ms */
         return answer_now(loop, req, src, BRIDGE_KAFKA_ERROR, o);
     if (atomic_fetch_add(&srv->inflight, 1) >= srv->opts.max_inflight) {
         atomic_fetch_sub(&srv->inflight, 1);
@@ -351,7 +350,7 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
         d->inf = inf;
         d->topic = topics[i];
         d->metrics = &metrics[i];
-        enum bridge_status st = srv->pub.send(srv->pub.self, topics[i], env, d);
+        enum bridge_status st = srv->pub->ops->send(srv->pub, topics[i], env, d);
         if (st != BRIDGE_ACCEPTED) {
             metric_add(metrics[i].failed, 1);
             refused = st;

@@ -58,8 +58,8 @@ struct lane {
 };
 
 struct producer {
-    producer_delivery_fn on_delivery;
-    void *ctx;
+    struct publisher pub; /* first: the HTTP layer's view of the producer (pipeline/publish.h) */
+    publish_delivery_fn *on_delivery;
     atomic_bool stop;
     rd_kafka_conf_t *conf;   /* the template every lane's configuration is copied from */
     unsigned want_lanes;     /* kafka.producers; 0 = from the metadata */
@@ -299,7 +299,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         log_failure(p, "delivery failed", st, rd_kafka_topic_name(m->rkt), m->err, m->len);
     if (st == BRIDGE_ACCEPTED)
         kafka_health_on_ack(&l->health);
-    p->on_delivery(m->_private, st, p->ctx);
+    p->on_delivery(m->_private, st);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -557,16 +557,40 @@ static int start_lane(struct producer *p, unsigned index, struct conf_error *err
     return 0;
 }
 
+static enum bridge_status publisher_send(struct publisher *pub, const char *topic,
+                                         const struct envelope *env, void *opaque)
+{
+    return producer_send((struct producer *)pub, topic, env, opaque);
+}
+
+static bool publisher_ready(const struct publisher *pub)
+{
+    return producer_ready((const struct producer *)pub);
+}
+
+static size_t publisher_not_ready_reason(const struct publisher *pub, char *buf, size_t size)
+{
+    return producer_not_ready_reason((const struct producer *)pub, buf, size);
+}
+
+static const struct publisher_ops publisher_ops = {publisher_send, publisher_ready,
+                                                   publisher_not_ready_reason};
+
+struct publisher *producer_publisher(struct producer *p)
+{
+    return &p->pub;
+}
+
 struct producer *producer_create(const struct bridge_config *cfg, const char *bootstrap,
-                                 producer_delivery_fn fn, void *ctx, struct conf_error *err)
+                                 publish_delivery_fn *fn, struct conf_error *err)
 {
     struct producer *p = calloc(1, sizeof(*p));
     if (p == NULL) {
         conf_errorf(err, cfg->file, NULL, "kafka", "out of memory");
         return NULL;
     }
+    p->pub.ops = &publisher_ops;
     p->on_delivery = fn;
-    p->ctx = ctx;
     p->stall = stall_ms(cfg);
     p->want_lanes = cfg->kafka.producers;
     log_budget_init(&p->failures, cfg->log_rate_limit);

@@ -13,13 +13,9 @@
 #include "conf/config.h"
 #include "core/status.h"
 #include "pipeline/envelope.h"
+#include "pipeline/publish.h"
 
 struct producer;
-
-/* Called exactly once per record that producer_send() accepted, on the producer's poll thread:
- * st is BRIDGE_ACCEPTED when Kafka acknowledged the record (acks=all), else KAFKA_TIMEOUT or
- * KAFKA_ERROR. Must not block. */
-typedef void (*producer_delivery_fn)(void *opaque, enum bridge_status st, void *ctx);
 
 /* Checks every kafka.librdkafka property with librdkafka itself, and refuses the ones the
  * delivery guarantee fixes (acks, enable.idempotence, ...). Returns 0, or -1 with
@@ -30,8 +26,12 @@ int producer_check_config(struct bridge_config *cfg, struct conf_error *err);
  * cluster's address) and starts its poll thread. Topics routed by cfg are warmed up (metadata)
  * before producer_ready() turns true. Returns NULL with err filled on failure. */
 struct producer *producer_create(const struct bridge_config *cfg, const char *bootstrap,
-                                 producer_delivery_fn on_delivery, void *ctx,
-                                 struct conf_error *err);
+                                 publish_delivery_fn *on_delivery, struct conf_error *err);
+
+/* The producer as the publisher the HTTP layer sends through (pipeline/publish.h): its send,
+ * ready and not_ready_reason are producer_send, producer_ready and producer_not_ready_reason.
+ * Valid while the producer lives. */
+struct publisher *producer_publisher(struct producer *p);
 
 /* Enqueues one record of `env` to `topic`; `opaque` comes back in the delivery function.
  * Returns BRIDGE_ACCEPTED when queued (a report will follow), else QUEUE_FULL or KAFKA_ERROR

@@ -48,8 +48,8 @@ static struct pending *q_head, **q_tail = &q_head;
 static atomic_bool reporter_stop;
 static atomic_uint records_sent, records_failed;
 
-static enum bridge_status fake_send(void *self, const char *topic, const struct envelope *env,
-                                    void *opaque)
+static enum bridge_status fake_send(struct publisher *self, const char *topic,
+                                    const struct envelope *env, void *opaque)
 {
     (void)self, (void)topic, (void)env;
     struct pending *p = malloc(sizeof(*p));
@@ -64,7 +64,7 @@ static enum bridge_status fake_send(void *self, const char *topic, const struct 
     return BRIDGE_ACCEPTED;
 }
 
-static bool fake_ready(void *self)
+static bool fake_ready(const struct publisher *self)
 {
     (void)self;
     return true;
@@ -91,7 +91,7 @@ static void *reporter(void *arg)
         bool fail = n % FAIL_EVERY == 0;
         if (fail)
             atomic_fetch_add(&records_failed, 1);
-        http_server_delivery(p->opaque, fail ? BRIDGE_KAFKA_ERROR : BRIDGE_ACCEPTED, NULL);
+        http_server_delivery(p->opaque, fail ? BRIDGE_KAFKA_ERROR : BRIDGE_ACCEPTED);
         free(p);
     }
 }
@@ -177,10 +177,11 @@ int main(void)
                                 .threads = 2, .max_body_bytes = 65536, .max_inflight = 100000,
                                 .max_connections = 100, .admin_max_connections = 8,
                                 .idle_timeout_ms = 10000};
-    struct http_publisher pub = {fake_send, fake_ready, NULL, NULL};
+    static const struct publisher_ops fake_ops = {fake_send, fake_ready, NULL};
+    struct publisher pub = {&fake_ops};
     pthread_t rep, clients[CLIENTS];
     pthread_create(&rep, NULL, reporter, NULL);
-    struct http_server *srv = http_server_start(&opts, make_runtime(1), pub, &err);
+    struct http_server *srv = http_server_start(&opts, make_runtime(1), &pub, &err);
     CHECK(srv != NULL);
     if (srv == NULL)
         return check_done();
