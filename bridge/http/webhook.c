@@ -458,7 +458,7 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
         rv.body = bytes_of("", 0);
 
     struct decision d;
-    decide(src, &rv, wall_ms(), &d);
+    decide(src, &rv, wall_ms(), o.start_ns, &d);
     o.id = d.ev.id.base;
     o.id_len = d.ev.id.len;
     o.detail = d.reason;
@@ -472,8 +472,6 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
                      LOG_I("request_id", o.request_id), LOG_S("source", src->conf->name),
                      LOG_B("event_id", o.id, o.id_len));
     }
-    if (bridge_status_ok(d.status) && !ratelimit_take(src->limit, o.start_ns))
-        d.status = BRIDGE_RATE_LIMITED; /* after verification: forgeries spend no budget */
     if (bridge_status_ok(d.status))
         publish(loop, req, src, &d.ev, &d.env, d.topics, d.metrics, d.ntopics, d.status, &o);
     else

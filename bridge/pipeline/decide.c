@@ -51,7 +51,7 @@ static void decide_verified(const struct source_rt *src, const struct request_vi
 }
 
 void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
-            struct decision *d)
+            uint64_t mono_ns, struct decision *d)
 {
     memset(d, 0, sizeof(*d));
     d->verify = verifier_check(src->verifier, req, now_ms / 1000);
@@ -61,6 +61,14 @@ void decide(const struct source_rt *src, const struct request_view *req, int64_t
         return;
     }
     decide_verified(src, req, now_ms, BYTES_NULL, BYTES_NULL, d);
+    /* after verification (forgeries spend no budget) and normalization (the answer and the
+     * log line still name the event) */
+    if (bridge_status_ok(d->status) && !ratelimit_take(src->limit, mono_ns)) {
+        d->status = BRIDGE_RATE_LIMITED;
+        d->topics = NULL;
+        d->metrics = NULL;
+        d->ntopics = 0;
+    }
 }
 
 void decide_replay(const struct source_rt *src, const struct request_view *req, int64_t now_ms,

@@ -1,9 +1,10 @@
 /*
  * The decision for one webhook, made from its bytes and the source's runtime alone:
- * verification, normalization, routing, dead-lettering, and the record to publish. The HTTP
- * layer answers what it can before (404, 405, 413, shutting down) and publishes what this
- * decides; the golden tests (tests/golden/) run this same function on recorded requests.
- * Pure: no I/O, the clock is an argument. Any thread.
+ * verification, the source's rate limit, normalization, routing, dead-lettering, and the
+ * record to publish. The HTTP layer answers what it can before (404, 405, 413, shutting down)
+ * and publishes what this decides; the golden tests (tests/golden/) run this same function on
+ * recorded requests. No I/O, the clocks are arguments; the only state it changes is the
+ * source's rate-limit bucket. Any thread.
  */
 #ifndef BRIDGE_PIPELINE_DECIDE_H
 #define BRIDGE_PIPELINE_DECIDE_H
@@ -14,7 +15,7 @@
 
 struct decision {
     /* ACCEPTED or DEAD_LETTERED: publish `env` to `topics`; else answer with this status
-     * (UNAUTHORIZED, BAD_PAYLOAD, INTERNAL) and publish nothing. */
+     * (UNAUTHORIZED, RATE_LIMITED, BAD_PAYLOAD, INTERNAL) and publish nothing (ntopics 0). */
     enum bridge_status status;
     enum verify_result verify;    /* why verification failed, VERIFY_OK otherwise */
     const char *reason;           /* static text for logs: a verify or dead-letter reason */
@@ -25,10 +26,12 @@ struct decision {
     size_t ntopics;
 };
 
-/* Decides what to do with request `req` for source `src`, received at now_ms (Unix ms).
- * Always call decision_release() afterwards. */
+/* Decides what to do with request `req` for source `src`, received at now_ms (Unix ms; for
+ * timestamps) and mono_ns (a monotonic clock; for the rate limit). A webhook over the source's
+ * rate_limit is RATE_LIMITED once verified, so forgeries spend none of it. Always call
+ * decision_release() afterwards. */
 void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,
-            struct decision *d);
+            uint64_t mono_ns, struct decision *d);
 
 /* The decision for a dead letter being replayed (webhook-bridge replay): the same as decide()
  * without verification (the request was authenticated when it arrived; its dead letter says

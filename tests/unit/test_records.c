@@ -79,7 +79,7 @@ static void post(const char *path, const char *body, const char *const *h, struc
                               .nheaders = nh};
     const struct source_rt *src = runtime_find(rt, rv.path);
     CHECK(src != NULL);
-    decide(src, &rv, now, d);
+    decide(src, &rv, now, 1, d);
 }
 
 static void check_times(void)
