@@ -203,10 +203,21 @@ class EndToEnd(unittest.TestCase):
     def test_06_admin_endpoints(self):
         self.assertEqual(self.bridge.admin("GET", "/healthz")[0], 200)
         self.assertEqual(self.bridge.admin("GET", "/readyz")[0], 200)
-        status, _, text = self.bridge.admin("GET", "/metrics")
-        self.assertEqual(status, 200)
-        self.assertIn(b'webhook_requests_total{source="mono",status="accepted"}', text)
-        self.assertIn(b'webhook_verification_failures_total{source="mono",reason="mismatch"}', text)
+        # the series exist from the start at 0: what counts is that a request moves them
+        def value(series):
+            status, _, text = self.bridge.admin("GET", "/metrics")
+            self.assertEqual(status, 200)
+            for line in text.decode().splitlines():
+                if line.startswith(series + " "):
+                    return float(line.split()[-1])
+            self.fail(f"no series {series}")
+        accepted = 'webhook_requests_total{source="mono",status="accepted"}'
+        mismatch = 'webhook_verification_failures_total{source="mono",reason="mismatch"}'
+        before = value(accepted), value(mismatch)
+        body = b'{"event":"mono.events.account_updated","event_id":"metrics-1","data":{"id":"acc_1"}}'
+        self.assertEqual(self.bridge.post("/webhooks/mono", body)[0], 200)
+        self.assertEqual(self.bridge.post("/webhooks/mono", body, secret="wrong-secret")[0], 401)
+        self.assertEqual((value(accepted), value(mismatch)), (before[0] + 1, before[1] + 1))
 
     def test_07_logs_are_json_and_never_hold_the_secret(self):
         records = self.bridge.log_records()
