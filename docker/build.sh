@@ -91,7 +91,7 @@ test)
     # that starts a producer or a mock cluster crashes under it (see tests/CMakeLists.txt).
     CC=clang-14 cmake -S . -B "$build_dir-tsan" -DBRIDGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DBRIDGE_SANITIZE=thread >/dev/null
-    cmake --build "$build_dir-tsan" -j "$jobs" --target test_http_threads test_verify test_core
+    cmake --build "$build_dir-tsan" -j "$jobs" --target thread_tests
     TSAN_OPTIONS=halt_on_error=1 run_tests "$build_dir-tsan" -L threads
     ;;
 *)
