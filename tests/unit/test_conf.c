@@ -741,13 +741,14 @@ static void test_errorf(void)
     conf_free(NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_full();
-    test_defaults();
-    test_env();
-    test_errors();
-    test_files();
-    test_errorf();
+    check_init(argc, argv);
+    CHECK_RUN(test_full);
+    CHECK_RUN(test_defaults);
+    CHECK_RUN(test_env);
+    CHECK_RUN(test_errors);
+    CHECK_RUN(test_files);
+    CHECK_RUN(test_errorf);
     return check_done();
 }

@@ -129,9 +129,10 @@ static void test_values(void)
     BAD(conf_check_path("a", 1), "a path starts with '/'");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_expand();
-    test_values();
+    check_init(argc, argv);
+    CHECK_RUN(test_expand);
+    CHECK_RUN(test_values);
     return check_done();
 }

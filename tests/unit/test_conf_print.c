@@ -351,13 +351,14 @@ static void test_examples(void)
     check_examples_in(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_print();
-    test_print_secret_files();
-    test_print_order_is_match_order();
-    test_reference();
-    test_examples();
+    check_init(argc, argv);
+    CHECK_RUN(test_print);
+    CHECK_RUN(test_print_secret_files);
+    CHECK_RUN(test_print_order_is_match_order);
+    CHECK_RUN(test_reference);
+    CHECK_RUN(test_examples);
     conf_print(NULL, stdout);
     conf_print_reference(NULL);
     return check_done();

@@ -468,18 +468,19 @@ static void test_fixture(void)
         }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_grammar();
-    test_numbers();
-    test_strings();
-    test_depth();
-    test_compile();
-    test_lookup();
-    test_keys();
-    test_many();
-    test_integer();
-    test_unescape();
-    test_fixture();
+    check_init(argc, argv);
+    CHECK_RUN(test_grammar);
+    CHECK_RUN(test_numbers);
+    CHECK_RUN(test_strings);
+    CHECK_RUN(test_depth);
+    CHECK_RUN(test_compile);
+    CHECK_RUN(test_lookup);
+    CHECK_RUN(test_keys);
+    CHECK_RUN(test_many);
+    CHECK_RUN(test_integer);
+    CHECK_RUN(test_unescape);
+    CHECK_RUN(test_fixture);
     return check_done();
 }

@@ -139,10 +139,11 @@ static void test_contains(void)
     CHECK(cidr_list_contains(list, 0, a) == 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_parse();
-    test_parse_cidr();
-    test_contains();
+    check_init(argc, argv);
+    CHECK_RUN(test_parse);
+    CHECK_RUN(test_parse_cidr);
+    CHECK_RUN(test_contains);
     return check_done();
 }

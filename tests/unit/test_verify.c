@@ -1012,16 +1012,17 @@ static void test_threads(void)
     verifier_destroy(sw);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    test_shared_secret();
-    test_standard_webhooks();
-    test_hmac_github();
-    test_hmac_others();
-    test_stripe();
-    test_slack();
-    test_none_and_create_errors();
-    test_allow_from();
-    test_threads();
+    check_init(argc, argv);
+    CHECK_RUN(test_shared_secret);
+    CHECK_RUN(test_standard_webhooks);
+    CHECK_RUN(test_hmac_github);
+    CHECK_RUN(test_hmac_others);
+    CHECK_RUN(test_stripe);
+    CHECK_RUN(test_slack);
+    CHECK_RUN(test_none_and_create_errors);
+    CHECK_RUN(test_allow_from);
+    CHECK_RUN(test_threads);
     return check_done();
 }
