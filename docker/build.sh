@@ -30,9 +30,11 @@ test_pkgs=(python3 python3-kafka kcat curl nghttp2-client prometheus clang-14 li
 # shellcheck source=docker/install-missing.sh
 . "$(dirname "$0")/install-missing.sh"
 
+# configure_and_build DIR PRESET [CMAKE ARGS...]: the build settings are CMakePresets.json's;
+# DIR overrides the preset's directory (BUILD_DIR).
 configure_and_build() {
-    local dir=$1; shift
-    cmake -S . -B "$dir" -DBRIDGE_WERROR=ON "$@" >/dev/null
+    local dir=$1 preset=$2; shift 2
+    cmake --preset "$preset" -B "$dir" "$@" >/dev/null
     cmake --build "$dir" -j "$jobs"
 }
 
@@ -67,21 +69,21 @@ real_kafka_tests() {
 case "$mode" in
 build)
     install_missing "${build_pkgs[@]}"
-    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+    configure_and_build "$build_dir" plain -DBUILD_TESTING=OFF
     ;;
 run)
     install_missing "${build_pkgs[@]}"
-    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF
+    configure_and_build "$build_dir" plain -DBUILD_TESTING=OFF
     exec "$build_dir/webhook-bridge" --config config/bridge.yaml "$@"
     ;;
 test)
     install_missing "${build_pkgs[@]}" "${test_pkgs[@]}" "${kafka_pkgs[@]}"
     echo "==> plain build and tests"
-    configure_and_build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    configure_and_build "$build_dir" plain -DBUILD_TESTING=ON
     run_tests "$build_dir" -LE kafka
     real_kafka_tests "$build_dir"
     echo "==> AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
-    configure_and_build "$build_dir-asan" -DCMAKE_BUILD_TYPE=Debug -DBRIDGE_SANITIZE=address,undefined
+    configure_and_build "$build_dir-asan" asan
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
         UBSAN_OPTIONS=print_stacktrace=1 \
         run_tests "$build_dir-asan" -LE 'deploy|kafka'
@@ -89,8 +91,7 @@ test)
     # Only the tests labelled `threads`: TSan cannot follow librdkafka's threads (Debian's build
     # starts them with C11 thrd_create, which the TSan runtime does not intercept), so anything
     # that starts a producer or a mock cluster crashes under it (see tests/CMakeLists.txt).
-    CC=clang-14 cmake -S . -B "$build_dir-tsan" -DBRIDGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DBRIDGE_SANITIZE=thread >/dev/null
+    cmake --preset tsan -B "$build_dir-tsan" >/dev/null
     cmake --build "$build_dir-tsan" -j "$jobs" --target thread_tests
     TSAN_OPTIONS=halt_on_error=1 run_tests "$build_dir-tsan" -L threads
     ;;
