@@ -11,16 +11,16 @@
 
 struct ynode;
 
-/* Reads a whole file into a new NUL-terminated heap buffer (*out, *len; the caller frees).
+/* (error.c) Reads a whole file into a new NUL-terminated heap buffer (*out, *len; the caller frees).
  * Returns 0, or an errno value: EFBIG when the file is larger than max bytes. */
 int conf_read_file(const char *path, size_t max, char **out, size_t *len);
 
-/* Builds a struct bridge_config from a parsed tree (root may be NULL: an empty file):
+/* (load.c) Builds a struct bridge_config from a parsed tree (root may be NULL: an empty file):
  * defaults, environment expansion, validation. 0 and *out on success; -1 and err otherwise. */
 int conf_from_tree(const char *file, const struct ynode *root, struct bridge_config **out,
                    struct conf_error *err);
 
-/* True for a librdkafka property whose value must not be shown (passwords, keys). */
+/* (model.c) True for a librdkafka property whose value must not be shown (passwords, keys). */
 bool conf_prop_is_secret(const char *key);
 
 #endif
