@@ -23,7 +23,7 @@
  *    is not a trusted proxy; an unparseable entry on the way forbids);
  *  - a string the strict decoders accept re-encodes to itself (hex: up to case; base64: up to
  *    omitted padding), i.e. nothing is skipped or ignored;
- *  - netaddr_parse_cidr gives a prefix <= 128 and a network that contains its own address.
+ *  - conf_parse_cidr gives a prefix <= 128 and a network that contains its own address.
  */
 #include <openssl/evp.h>
 #include <string.h>
