@@ -741,6 +741,56 @@ static void test_errorf(void)
     conf_free(NULL);
 }
 
+static void on_changed(const char *key, void *arg)
+{
+    char *keys = arg;
+    strcat(keys, key);
+    strcat(keys, " ");
+}
+
+/* A reload names every restart-only key whose value changed, by value, never the value. */
+static void test_restart_changes(void)
+{
+    static const char base[] = "threads: 2\n"
+                               "kafka:\n"
+                               "  brokers: embedded\n"
+                               "  librdkafka: {linger.ms: 5, sasl.password: pw-one-value}\n"
+                               "sources:\n"
+                               "  mono:\n"
+                               "    path: /webhooks/mono\n"
+                               "    verify: {scheme: none, insecure: true}\n"
+                               "    routes: {\"*\": t}\n";
+    struct bridge_config *old = load(base), *cur;
+    char text[1024], keys[256];
+    CHECK(old != NULL);
+    if (old == NULL)
+        return;
+    /* the same file: nothing */
+    cur = load(base);
+    keys[0] = '\0';
+    CHECK(cur != NULL && conf_restart_changes(old, cur, on_changed, keys) == 0);
+    conf_free(cur);
+    /* a property's value, same count; a source's routes (applied by a reload): only the first */
+    snprintf(text, sizeof(text), "%s", base);
+    memcpy(strstr(text, "pw-one-value"), "pw-two-value", 12);
+    memcpy(strstr(text, "\"*\": t"), "\"*\": u", 6);
+    cur = load(text);
+    keys[0] = '\0';
+    CHECK(cur != NULL && conf_restart_changes(old, cur, on_changed, keys) == 1);
+    CHECK_STR(keys, "kafka.librdkafka ");
+    CHECK(strstr(keys, "pw-") == NULL);
+    conf_free(cur);
+    /* topic creation and the listener settings */
+    snprintf(text, sizeof(text), "max_connections: 7\n%s", base);
+    memcpy(strstr(text, "  brokers: embedded\n"), "  brokers: kafka:92\n", 20);
+    cur = load(text);
+    keys[0] = '\0';
+    CHECK(cur != NULL && conf_restart_changes(old, cur, on_changed, keys) == 3);
+    CHECK_STR(keys, "max_connections kafka.brokers kafka.topic_replication ");
+    conf_free(cur);
+    conf_free(old);
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
@@ -750,5 +800,6 @@ int main(int argc, char **argv)
     CHECK_RUN(test_errors);
     CHECK_RUN(test_files);
     CHECK_RUN(test_errorf);
+    CHECK_RUN(test_restart_changes);
     return check_done();
 }
