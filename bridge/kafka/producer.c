@@ -214,20 +214,15 @@ static rd_kafka_conf_t *build_conf(const struct bridge_config *cfg, const char *
     set_record_size(cfg, conf);
     for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
         const struct conf_kv *kv = &cfg->kafka.props[i];
-        char key[300];
-        snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
         if (is_fixed(kv->key)) {
+            char key[300];
+            snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
             conf_errorf(err, cfg->file, &kv->pos, key,
                         "set by webhook-bridge itself (the delivery guarantee depends on it)");
             goto fail;
         }
-        if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
-            RD_KAFKA_CONF_OK) {
-            conf_errorf(err, cfg->file, &kv->pos, key, "%s", errstr);
-            goto fail;
-        }
     }
-    if (check_record_size(cfg, conf, err) != 0)
+    if (kafka_conf_apply(conf, cfg, NULL, err) != 0 || check_record_size(cfg, conf, err) != 0)
         goto fail;
     static const char *const fixed[][2] = {{"acks", "all"}, {"enable.idempotence", "true"}};
     for (size_t i = 0; i != 2; ++i)

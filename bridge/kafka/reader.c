@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "security.h"
 
 struct topic_reader {
     rd_kafka_t *rk;
@@ -54,16 +55,9 @@ static rd_kafka_conf_t *reader_conf(const struct bridge_config *cfg, const char 
 {
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
-        const struct conf_kv *kv = &cfg->kafka.props[i];
-        if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
-            RD_KAFKA_CONF_OK) {
-            char key[300];
-            snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
-            conf_errorf(err, cfg->file, &kv->pos, key, "%s", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
+    if (kafka_conf_apply(conf, cfg, NULL, err) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
     }
     static const char *const fixed[][2] = {
         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},

@@ -61,3 +61,20 @@ int kafka_check_security(struct bridge_config *cfg, struct conf_error *err)
     }
     return 0;
 }
+
+int kafka_conf_apply(rd_kafka_conf_t *conf, const struct bridge_config *cfg,
+                     bool (*want)(const char *key), struct conf_error *err)
+{
+    char errstr[512], key[300];
+    for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
+        const struct conf_kv *kv = &cfg->kafka.props[i];
+        if (want != NULL && !want(kv->key))
+            continue;
+        if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
+            RD_KAFKA_CONF_OK) {
+            snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
+            return conf_errorf(err, cfg->file, &kv->pos, key, "%s", errstr);
+        }
+    }
+    return 0;
+}

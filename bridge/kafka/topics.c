@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "security.h"
 
 #define TOPICS_TIMEOUT_MS 10000
 
@@ -63,18 +64,9 @@ static rd_kafka_t *admin_client(const struct bridge_config *cfg, const char *boo
     }
     rd_kafka_conf_set(conf, "client.id", "webhook-bridge-admin", errstr, sizeof(errstr));
     rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
-    for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
-        const struct conf_kv *kv = &cfg->kafka.props[i];
-        if (!is_admin_prop(kv->key))
-            continue;
-        if (rd_kafka_conf_set(conf, kv->key, kv->value, errstr, sizeof(errstr)) !=
-            RD_KAFKA_CONF_OK) {
-            char key[300];
-            snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
-            conf_errorf(err, cfg->file, &kv->pos, key, "%s", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
+    if (kafka_conf_apply(conf, cfg, is_admin_prop, err) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
     }
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
