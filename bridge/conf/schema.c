@@ -90,7 +90,7 @@ const struct conf_schema conf_schema[] = {
             "topic's `max.message.bytes` (broker default 1048588) is answered 413 "
             "`record_too_large` (never 503, which would make the provider retry for days); "
             "raise that topic setting above `max_body_bytes` + 16384 to take the largest "
-            "bodies."},
+            "bodies (topics the bridge creates with `kafka.create_topics` get exactly that)."},
     {.path = "max_inflight",
      .type = CONF_T_UINT,
      .flags = CONF_F_RESTART,

@@ -16,10 +16,12 @@
 
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "pipeline/envelope.h"
 #include "security.h"
 
 #define TOPICS_TIMEOUT_MS 10000
@@ -128,6 +130,8 @@ int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
     if (find_existing(rk, cfg, exists, err) != 0)
         goto out;
 
+    char max_message[32];
+    snprintf(max_message, sizeof(max_message), "%zu", cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD);
     for (size_t i = 0; i != cfg->ntopics; ++i) {
         if (exists[i])
             continue;
@@ -138,6 +142,9 @@ int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
                         errstr);
             goto out;
         }
+        /* a record of the largest body must fit the topic: the broker's default (1048588) is
+         * smaller than max_body_bytes' default plus key and headers, and too large is final */
+        rd_kafka_NewTopic_set_config(nt[nnew], "max.message.bytes", max_message);
         ++nnew;
     }
     if (nnew == 0) {

@@ -47,6 +47,19 @@ class CreateTopics(unittest.TestCase):
             self.assertEqual(layout(self.kafka, existing), (2, 2), "an existing topic must be left as it is")
             created = sorted(r["topic"] for r in bridge.log_records() if r["msg"] == "topic created")
             self.assertEqual(created, sorted([new_a, new_b]))
+            # created topics take a record of the largest body max_body_bytes accepts (with its
+            # key and headers): over the broker's default max.message.bytes, it was a 413
+            from kafka.admin import ConfigResource, ConfigResourceType
+            admin = self.kafka.admin()
+            try:
+                described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, new_b)])
+            finally:
+                admin.close()
+            configs = {c[0]: c[1] for c in described[0].resources[0][4]}
+            self.assertEqual(configs["max.message.bytes"], str(1048576 + 16384))
+            big = json.dumps({"event": "mono.events.account_updated", "event_id": f"{run}-big",
+                              "data": {"pad": "x" * 1048000}}).encode()
+            self.assertEqual(bridge.post("/webhooks/mono", big)[0], 200)
             # and the bridge publishes to them at once
             body = event(1, prefix=run, type_="mono.events.account_connected")
             self.assertEqual(bridge.post("/webhooks/mono", body)[0], 200)
