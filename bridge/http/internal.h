@@ -97,6 +97,10 @@ void webhook_on_deliveries(h2o_multithread_receiver_t *receiver, h2o_linklist_t 
 /* admin.c */
 int admin_on_req(h2o_handler_t *self, h2o_req_t *req);
 
+/* server.c: a socket address as 16 bytes (IPv4 as ::ffff:a.b.c.d, the form of
+ * core/netaddr.h); false for a length of 0 or another family. */
+bool http_address16(const struct sockaddr_storage *ss, socklen_t len, uint8_t out[16]);
+
 /* server.c: the loop owning an h2o context */
 struct loop *loop_of(h2o_context_t *ctx);
 

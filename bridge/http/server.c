@@ -82,22 +82,26 @@ static void on_connection_closed(void *data)
     free(c);
 }
 
-/* The peer of sock as 16 bytes (IPv4 mapped); false when it has none (a UNIX socket). */
-static bool peer_of(h2o_socket_t *sock, uint8_t out[16])
+bool http_address16(const struct sockaddr_storage *ss, socklen_t len, uint8_t out[16])
 {
-    struct sockaddr_storage ss;
-    socklen_t sl = h2o_socket_getpeername(sock, (struct sockaddr *)&ss);
-    if (sl != 0 && ss.ss_family == AF_INET) {
+    if (len != 0 && ss->ss_family == AF_INET) {
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         memcpy(out, mapped, 12);
-        memcpy(out + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
         return true;
     }
-    if (sl != 0 && ss.ss_family == AF_INET6) {
-        memcpy(out, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+    if (len != 0 && ss->ss_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
         return true;
     }
     return false;
+}
+
+/* The peer of sock as 16 bytes; false when it has none. */
+static bool peer_of(h2o_socket_t *sock, uint8_t out[16])
+{
+    struct sockaddr_storage ss;
+    return http_address16(&ss, h2o_socket_getpeername(sock, (struct sockaddr *)&ss), out);
 }
 
 /* Counts a new connection against the listener's limits; false (counted nowhere, and the

@@ -290,16 +290,7 @@ static struct request_view view_of(h2o_req_t *req, struct header_view *hv)
     }
     struct sockaddr_storage ss;
     socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    if (sl != 0 && ss.ss_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)&ss;
-        memset(v.peer, 0, 10);
-        v.peer[10] = v.peer[11] = 0xff;
-        memcpy(v.peer + 12, &sin->sin_addr, 4);
-        v.has_peer = 1;
-    } else if (sl != 0 && ss.ss_family == AF_INET6) {
-        memcpy(v.peer, &((const struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-        v.has_peer = 1;
-    }
+    v.has_peer = http_address16(&ss, sl, v.peer);
     return v;
 }
 
