@@ -15,7 +15,7 @@ static void addr_of(unsigned i, uint8_t out[16])
     out[15] = (uint8_t)i;
 }
 
-int main(void)
+static void test_take_and_put(void)
 {
     uint8_t a[16], b[16];
     addr_of(1, a);
@@ -32,9 +32,12 @@ int main(void)
     CHECK(addrcount_take(t, a, 2)); /* a closed one: its share is back */
     CHECK(addrcount_take(t, a, 0) && addrcount_get(t, a) == 3); /* 0: no limit */
     addrcount_destroy(t);
+}
 
+static void test_table_bound(void)
+{
     /* as many distinct addresses as connections can be open, then no more */
-    t = addrcount_create(8);
+    struct addrcount *t = addrcount_create(8);
     unsigned taken = 0;
     for (unsigned i = 0; i != 100; ++i) {
         uint8_t x[16];
@@ -43,11 +46,14 @@ int main(void)
     }
     CHECK(taken >= 8 && taken <= 16);
     addrcount_destroy(t);
+}
 
+static void test_random_against_plain_counts(void)
+{
     /* random opens and closes over 300 addresses, compared with a plain count per address */
     enum { N = 300 };
     static unsigned want[N];
-    t = addrcount_create(N); /* about 30 % full: runs of neighbours to shift back */
+    struct addrcount *t = addrcount_create(N); /* about 30 % full: runs of neighbours to shift back */
     srand(7);
     int mismatches = 0;
     for (int step = 0; step != 200000; ++step) {
@@ -72,5 +78,13 @@ int main(void)
     CHECK(mismatches == 0);
     addrcount_destroy(t);
     addrcount_destroy(NULL);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_take_and_put);
+    CHECK_RUN(test_table_bound);
+    CHECK_RUN(test_random_against_plain_counts);
     return check_done();
 }

@@ -19,7 +19,7 @@ static char *read_all(int fd)
     return buf;
 }
 
-int main(void)
+static void test_status(void)
 {
     /* status table */
     CHECK(bridge_status_http(BRIDGE_UNAUTHORIZED) == 401);
@@ -28,7 +28,10 @@ int main(void)
     CHECK(!bridge_status_retriable(BRIDGE_BAD_PAYLOAD));
     CHECK_STR(bridge_status_name(BRIDGE_METHOD_NOT_ALLOWED), "method_not_allowed");
     CHECK(bridge_status_ok(BRIDGE_DEAD_LETTERED) && !bridge_status_ok(BRIDGE_OVERLOADED));
+}
 
+static void test_bytes(void)
+{
     /* constant-time compare checks length and content */
     CHECK(bytes_ct_eq(BYTES_LIT("secret"), BYTES_LIT("secret")));
     CHECK(!bytes_ct_eq(BYTES_LIT("secre"), BYTES_LIT("secret")));
@@ -36,7 +39,10 @@ int main(void)
     CHECK(!bytes_ct_eq(BYTES_LIT("secreT"), BYTES_LIT("secret")));
     CHECK(!bytes_ct_eq(BYTES_LIT(""), BYTES_LIT("secret")));
     CHECK(bytes_case_eq(BYTES_LIT("Mono-Webhook-Secret"), BYTES_LIT("mono-webhook-secret")));
+}
 
+static void test_log_lines(void)
+{
     /* log lines: one JSON object, escaped, levels filtered */
     FILE *tmp = tmpfile();
     log_set_fd(fileno(tmp));
@@ -52,7 +58,10 @@ int main(void)
     CHECK(strncmp(line, "{\"ts\":\"", 7) == 0);
     log_set_fd(2);
     fclose(tmp);
+}
 
+static void test_log_escape(void)
+{
     /* escaping by code point: well-formed UTF-8 stays as it is (JSON text), a byte that is not
      * UTF-8 (stray, overlong, surrogate, cut short) and control bytes are escaped */
     static const struct {
@@ -71,7 +80,10 @@ int main(void)
         buf[n] = '\0';
         CHECK_STR(buf, esc[i].want);
     }
+}
 
+static void test_metrics(void)
+{
     /* metrics exposition */
     static const char *const labels[] = {"source", "status", NULL};
     struct metric_family *f =
@@ -100,7 +112,10 @@ int main(void)
     CHECK_CONTAINS(text, "t_seconds_sum{source=\"mono\"} 5.055000\n");
     free(text);
     metrics_shutdown();
+}
 
+static void test_ratelimit(void)
+{
     /* token bucket: a burst, then the rate, refilled by elapsed time, never above the burst */
     struct ratelimit rl;
     ratelimit_init(&rl, 10, 3);
@@ -123,5 +138,16 @@ int main(void)
         ok += ratelimit_take(&rl, t);
     CHECK(ok == 1000);
     ratelimit_release(&rl);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_status);
+    CHECK_RUN(test_bytes);
+    CHECK_RUN(test_log_lines);
+    CHECK_RUN(test_log_escape);
+    CHECK_RUN(test_metrics);
+    CHECK_RUN(test_ratelimit);
     return check_done();
 }

@@ -4,7 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-int main(void)
+static void test_stall_rule_and_reasons(void)
 {
     struct kafka_health h;
     char buf[512];
@@ -60,5 +60,11 @@ int main(void)
     CHECK(n == 9 && strlen(buf) == 9);
 
     kafka_health_release(&h);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_stall_rule_and_reasons);
     return check_done();
 }

@@ -169,7 +169,7 @@ static struct runtime *make_runtime(uint64_t gen)
     return rt;
 }
 
-int main(void)
+static void test_reloads_under_load(void)
 {
     log_set_level(LOG_ERROR);
     struct conf_error err;
@@ -184,7 +184,7 @@ int main(void)
     struct http_server *srv = http_server_start(&opts, make_runtime(1), &pub, &err);
     CHECK(srv != NULL);
     if (srv == NULL)
-        return check_done();
+        return;
     port = http_server_port(srv);
     for (int c = 0; c < CLIENTS; ++c)
         pthread_create(&clients[c], NULL, client, (void *)(intptr_t)c);
@@ -221,5 +221,11 @@ int main(void)
     pthread_join(rep, NULL);
     http_server_stop(srv);
     metrics_shutdown();
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_reloads_under_load);
     return check_done();
 }

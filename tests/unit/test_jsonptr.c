@@ -5,7 +5,7 @@
 #include "conf/value.h"
 #include "jsonptr.h"
 
-int main(void)
+static void test_pointers_and_validator(void)
 {
     json_t *doc = json_loads("{\"foo\":[\"bar\",\"baz\"],\"\":0,\"a/b\":1,\"c%d\":2,\"e^f\":3,"
                              "\"g|h\":4,\"i\\\\j\":5,\"k\\\"l\":6,\" \":7,\"m~n\":8,"
@@ -56,5 +56,11 @@ int main(void)
     CHECK(!VALID(over));
 #undef VALID
     json_decref(doc);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_pointers_and_validator);
     return check_done();
 }

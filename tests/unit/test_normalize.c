@@ -73,7 +73,7 @@ static char *str(struct bytes b)
     return s;
 }
 
-int main(void)
+static void test_normalize_and_envelope(void)
 {
     struct conf_source src = mono();
     struct event ev;
@@ -290,5 +290,11 @@ int main(void)
     CHECK(!envelope_traceparent_valid(BYTES_LIT("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01")));
     CHECK(!envelope_traceparent_valid(BYTES_LIT("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0\n")));
     CHECK(!envelope_traceparent_valid(BYTES_LIT("garbage")));
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_normalize_and_envelope);
     return check_done();
 }

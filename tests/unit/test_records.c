@@ -82,7 +82,7 @@ static void post(const char *path, const char *body, const char *const *h, struc
     decide(src, &rv, now, 1, d);
 }
 
-static void check_times(void)
+static void test_times(void)
 {
     CHECK_STR(time_of("2026-03-14T12:00:00+01:00"), "2026-03-14T11:00:00.000Z");
     CHECK_STR(time_of("2026-03-14T09:12:45.318Z"), "2026-03-14T09:12:45.318Z");
@@ -118,7 +118,7 @@ static void check_times(void)
     CHECK(normalize_time_value(BYTES_LIT("12abc"), false, TIME_FORMAT_UNIX, &ms) != 0);
 }
 
-static void check_record_times(void)
+static void test_record_times(void)
 {
     struct decision d;
     static const char *const gh[] = {"x-github-event", "push", "x-github-delivery", "d-1", NULL};
@@ -181,7 +181,7 @@ static void check_record_times(void)
     decision_release(&d);
 }
 
-static void check_dead_letter(void)
+static void test_dead_letter(void)
 {
     struct decision d;
     static const char *const gh[] = {
@@ -227,7 +227,7 @@ static const char *load_error(const char *yaml)
     return err.msg;
 }
 
-static void check_keep_headers_refused(void)
+static void test_keep_headers_refused(void)
 {
     char yaml[1024];
     static const char *const cases[][2] = {
@@ -277,9 +277,10 @@ static void check_keep_headers_refused(void)
               "of auto, rfc3339, unix, unix_ms)");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    check_times();
+    check_init(argc, argv);
+    CHECK_RUN(test_times);
 
     struct bridge_config *cfg = NULL;
     if (conf_load_string("records.yaml", base_yaml, strlen(base_yaml), &cfg, &err) != 0) {
@@ -304,10 +305,10 @@ int main(void)
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
-    check_record_times();
-    check_dead_letter();
+    CHECK_RUN(test_record_times);
+    CHECK_RUN(test_dead_letter);
     runtime_release(rt);
 
-    check_keep_headers_refused();
+    CHECK_RUN(test_keep_headers_refused);
     return check_done();
 }

@@ -15,7 +15,7 @@ static const char *topic_of(const struct route_table *t, const char *type)
     return r == NULL ? "(none)" : r->topics[0];
 }
 
-int main(void)
+static void test_match_order(void)
 {
     /* written in an order that differs from match order on purpose */
     struct conf_route routes[] = {
@@ -50,25 +50,43 @@ int main(void)
     CHECK_STR(order[4]->pattern, "mono.*.jobs*");
     CHECK_STR(order[5]->pattern, "*");
     route_table_destroy(t);
+}
 
+static void test_file_order_breaks_ties(void)
+{
     /* equal literal prefixes: file order decides */
     struct conf_route tie[] = {{"a.*.x", t1, 1, {1, 1}}, {"a.*", t2, 1, {2, 1}}};
-    t = route_table_create(tie, 2);
+    struct route_table *t = route_table_create(tie, 2);
     CHECK_STR(topic_of(t, "a.b.x"), "membership.account-connected");
     CHECK_STR(topic_of(t, "a.b.y"), "membership.account-events");
     route_table_destroy(t);
+}
 
+static void test_no_catch_all(void)
+{
     /* no catch-all: no match */
     struct conf_route only[] = {{"a", t1, 1, {1, 1}}};
-    t = route_table_create(only, 1);
+    struct route_table *t = route_table_create(only, 1);
     CHECK(route_match(t, bytes_str("b")) == NULL);
     route_table_destroy(t);
+}
 
+static void test_glob(void)
+{
     CHECK(route_glob_match("a*b*c", bytes_str("aXXbYYc")));
     CHECK(!route_glob_match("a*b*c", bytes_str("aXXbYY")));
     CHECK(route_glob_match("**", bytes_str("")));
     CHECK(!route_glob_match("a", bytes_str("")));
     CHECK(route_glob_match("*.x", bytes_str("y.x.x")));
     route_table_destroy(NULL);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_match_order);
+    CHECK_RUN(test_file_order_breaks_ties);
+    CHECK_RUN(test_no_catch_all);
+    CHECK_RUN(test_glob);
     return check_done();
 }

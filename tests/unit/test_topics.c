@@ -68,14 +68,14 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int main(void)
+static void test_topic_list_and_creation(void)
 {
     struct conf_error err = {{0}};
     struct mock_kafka *m = mock_kafka_create(3, &err);
     CHECK(m != NULL);
     if (m == NULL) {
         fprintf(stderr, "%s\n", err.msg);
-        return check_done();
+        return;
     }
     const char *bootstrap = mock_kafka_bootstraps(m);
 
@@ -160,5 +160,11 @@ int main(void)
     free(cfg.topics);
 
     mock_kafka_destroy(m);
+}
+
+int main(int argc, char **argv)
+{
+    check_init(argc, argv);
+    CHECK_RUN(test_topic_list_and_creation);
     return check_done();
 }
