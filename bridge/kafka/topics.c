@@ -54,7 +54,8 @@ static bool is_admin_prop(const char *key)
     return false;
 }
 
-/* The set of routed topics, each once, in configuration order. Borrowed strings. */
+/* An admin client with the operator's connection settings (security, client.*, ...) and none
+ * of the producer's, which an admin client would refuse or ignore. */
 static rd_kafka_t *admin_client(const struct bridge_config *cfg, const char *bootstrap,
                                 struct conf_error *err)
 {
