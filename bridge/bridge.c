@@ -116,17 +116,17 @@ static double gauge_ready(void *arg)
 static void register_metrics(struct bridge *b)
 {
     static const char *const result[] = {"result", NULL};
-    struct metric_family *f = metrics_family("config_reloads_total",
+    struct metric_family *f = metrics_family("webhook_bridge_config_reloads_total",
                                              "Configuration reloads, by result.", METRIC_COUNTER,
                                              result, NULL, 0);
     b->reload_ok = metrics_series(f, (const char *const[]){"success"});
     b->reload_failed = metrics_series(f, (const char *const[]){"failure"});
-    metrics_gauge_fn("webhook_requests_in_flight", "Requests waiting for Kafka.", gauge_inflight, b);
-    metrics_gauge_fn("kafka_producer_queue_depth",
+    metrics_gauge_fn("webhook_bridge_requests_in_flight", "Requests waiting for Kafka.", gauge_inflight, b);
+    metrics_gauge_fn("webhook_bridge_kafka_producer_queue_depth",
                      "Records queued or in flight in the producer.", gauge_queue, b);
-    metrics_gauge_fn("kafka_brokers_up", "Kafka brokers the producer is connected to.",
+    metrics_gauge_fn("webhook_bridge_kafka_brokers_up", "Kafka brokers the producer is connected to.",
                      gauge_brokers, b);
-    metrics_gauge_fn("kafka_producer_ready",
+    metrics_gauge_fn("webhook_bridge_kafka_producer_ready",
                      "1 when the producer is connected, has its id and knows its topics.",
                      gauge_ready, b);
     static const char *const build[] = {"version", NULL};

@@ -429,7 +429,7 @@ const struct conf_schema conf_schema[] = {
      .doc = "The event time (CloudEvents `time`), written to Kafka as RFC 3339 UTC with "
             "milliseconds (`2026-03-14T08:12:45.318Z`) whatever the offset it came with; null "
             "for none. A value that is not a time (see `time_format`) is replaced by the "
-            "receive time, counted in `webhook_event_time_invalid_total{source}` and logged."},
+            "receive time, counted in `webhook_bridge_event_time_invalid_total{source}` and logged."},
     {.path = "sources.*.event.time_format",
      .type = CONF_T_ENUM,
      .offset = SRC(time_format),

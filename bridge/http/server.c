@@ -456,7 +456,7 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
     log_budget_init(&srv->refusals, opts->log_rate_limit);
     static const char *const reason[] = {"reason", NULL};
     struct metric_family *rejected = metrics_family(
-        "http_connections_rejected_total",
+        "webhook_bridge_http_connections_rejected_total",
         "Connections closed at once: max_connections, max_connections_per_address or "
         "admin_max_connections was reached.",
         METRIC_COUNTER, reason, NULL, 0);
@@ -465,7 +465,7 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
         metrics_series(rejected, (const char *const[]){"max_connections_per_address"});
     srv->rejected_admin = metrics_series(rejected, (const char *const[]){"admin_max_connections"});
     srv->accept_errors = metrics_series(
-        metrics_family("http_accept_errors_total",
+        metrics_family("webhook_bridge_http_accept_errors_total",
                        "accept() failures for want of descriptors or memory (the listener "
                        "pauses 100 ms after each).",
                        METRIC_COUNTER, NULL, NULL, 0),

@@ -13,19 +13,19 @@ static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 
 static void source_metrics(struct source_rt *s)
 {
-    static const char *const req_labels[] = {"source", "status", NULL};
+    static const char *const req_labels[] = {"source", "outcome", NULL};
     static const char *const vf_labels[] = {"source", "reason", NULL};
     static const char *const lat_labels[] = {"source", NULL};
     struct metric_family *req =
-        metrics_family("webhook_requests_total",
+        metrics_family("webhook_bridge_requests_total",
                        "Webhook requests answered, by source and outcome (status name).",
                        METRIC_COUNTER, req_labels, NULL, 0);
     struct metric_family *vf = metrics_family(
-        "webhook_verification_failures_total",
+        "webhook_bridge_verification_failures_total",
         "Webhook requests that failed verification, by source and reason.", METRIC_COUNTER,
         vf_labels, NULL, 0);
     struct metric_family *lat = metrics_family(
-        "webhook_request_duration_seconds",
+        "webhook_bridge_request_duration_seconds",
         "Time from receiving a webhook to answering it, by source.", METRIC_HISTOGRAM,
         lat_labels, latency_bounds, sizeof(latency_bounds) / sizeof(latency_bounds[0]));
     for (int st = 0; st != BRIDGE_STATUS_COUNT; ++st) {
@@ -37,7 +37,7 @@ static void source_metrics(struct source_rt *s)
         s->verify_failures[r] = metrics_series(vf, v);
     }
     struct metric_family *ti = metrics_family(
-        "webhook_event_time_invalid_total",
+        "webhook_bridge_event_time_invalid_total",
         "Events whose time attribute was not a time; the receive time was used, by source.",
         METRIC_COUNTER, lat_labels, NULL, 0);
     const char *v[] = {s->conf->name};
@@ -50,11 +50,11 @@ struct topic_metrics runtime_topic_metrics(const char *topic)
     static const char *const labels[] = {"topic", NULL};
     const char *v[] = {topic};
     struct metric_family *failed =
-        metrics_family("kafka_records_failed_total",
+        metrics_family("webhook_bridge_kafka_records_failed_total",
                        "Records Kafka did not acknowledge (or refused), by topic.", METRIC_COUNTER,
                        labels, NULL, 0);
     struct metric_family *published =
-        metrics_family("kafka_records_published_total", "Records Kafka acknowledged, by topic.",
+        metrics_family("webhook_bridge_kafka_records_published_total", "Records Kafka acknowledged, by topic.",
                        METRIC_COUNTER, labels, NULL, 0);
     return (struct topic_metrics){metrics_series(published, v), metrics_series(failed, v)};
 }

@@ -18,7 +18,7 @@
 #include "pipeline/route.h"
 #include "pipeline/verify.h"
 
-/* Counters of one topic: kafka_records_published_total / kafka_records_failed_total. */
+/* Counters of one topic: webhook_bridge_kafka_records_published_total / webhook_bridge_kafka_records_failed_total. */
 struct topic_metrics {
     struct metric *published;
     struct metric *failed;
@@ -32,10 +32,10 @@ struct source_rt {
     struct verifier *verifier;
     struct normalizer *normalizer;
     struct route_table *routes;
-    struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_requests_total{source,status} */
+    struct metric *requests[BRIDGE_STATUS_COUNT]; /* webhook_bridge_requests_total{source,status} */
     struct metric *verify_failures[VERIFY_RESULT_COUNT];
-    struct metric *latency; /* webhook_request_duration_seconds{source} */
-    struct metric *time_invalid; /* webhook_event_time_invalid_total{source} */
+    struct metric *latency; /* webhook_bridge_request_duration_seconds{source} */
+    struct metric *time_invalid; /* webhook_bridge_event_time_invalid_total{source} */
     struct ratelimit *limit; /* the source's rate_limit (per runtime: a reload starts it full) */
 };
 

@@ -211,8 +211,8 @@ class EndToEnd(unittest.TestCase):
                 if line.startswith(series + " "):
                     return float(line.split()[-1])
             self.fail(f"no series {series}")
-        accepted = 'webhook_requests_total{source="mono",status="accepted"}'
-        mismatch = 'webhook_verification_failures_total{source="mono",reason="mismatch"}'
+        accepted = 'webhook_bridge_requests_total{source="mono",outcome="accepted"}'
+        mismatch = 'webhook_bridge_verification_failures_total{source="mono",reason="mismatch"}'
         before = value(accepted), value(mismatch)
         body = b'{"event":"mono.events.account_updated","event_id":"metrics-1","data":{"id":"acc_1"}}'
         self.assertEqual(self.bridge.post("/webhooks/mono", body)[0], 200)

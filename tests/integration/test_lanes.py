@@ -95,7 +95,7 @@ class Lanes(unittest.TestCase):
             names = self.run_load(bridge, keys=24, per_key=3, prefix="one")
             self.check_records(names, 3)
             metrics = bridge.admin("GET", "/metrics")[2].decode()
-            self.assertRegex(metrics, r"(?m)^kafka_producer_ready 1$")
+            self.assertRegex(metrics, r"(?m)^webhook_bridge_kafka_producer_ready 1$")
         finally:
             bridge.stop()
 

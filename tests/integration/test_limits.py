@@ -109,14 +109,14 @@ class Limits(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(self.bridge.post("/webhooks/mono", event(1))[0], 200)
         metrics = self.bridge.admin("GET", "/metrics")[2].decode()
-        self.assertRegex(metrics, r'http_connections_rejected_total\{reason="max_connections"\} [1-9]')
+        self.assertRegex(metrics, r'webhook_bridge_http_connections_rejected_total\{reason="max_connections"\} [1-9]')
 
     def requests_counted(self, status):
         text = self.bridge.admin("GET", "/metrics")[2].decode()
         for line in text.splitlines():
-            if line.startswith("webhook_requests_total{") and 'source="mono"' in line and f'status="{status}"' in line:
+            if line.startswith("webhook_bridge_requests_total{") and 'source="mono"' in line and f'outcome="{status}"' in line:
                 return int(float(line.split()[-1]))
-        self.fail(f"no webhook_requests_total series for {status}")
+        self.fail(f"no webhook_bridge_requests_total series for {status}")
 
     def test_a_body_over_max_body_bytes_is_the_bridges_413(self):
         # h2o refused it itself (text/plain, closed, nothing counted or logged)
@@ -172,15 +172,15 @@ class Limits(unittest.TestCase):
                 name, _, v = line.rpartition(" ")
                 values[name] = float(v)
         # values, not names: every series below exists from the start
-        self.assertGreaterEqual(values['webhook_requests_total{source="mono",status="accepted"}'], 1)
-        self.assertGreaterEqual(values['webhook_request_duration_seconds_count{source="mono"}'], 2)
-        self.assertEqual(values["webhook_requests_in_flight"], 0)
-        self.assertGreaterEqual(values["kafka_brokers_up"], 1)
-        self.assertEqual(values["kafka_producer_ready"], 1)
-        self.assertEqual(values['config_reloads_total{result="failure"}'], 0)
+        self.assertGreaterEqual(values['webhook_bridge_requests_total{source="mono",outcome="accepted"}'], 1)
+        self.assertGreaterEqual(values['webhook_bridge_request_duration_seconds_count{source="mono"}'], 2)
+        self.assertEqual(values["webhook_bridge_requests_in_flight"], 0)
+        self.assertGreaterEqual(values["webhook_bridge_kafka_brokers_up"], 1)
+        self.assertEqual(values["webhook_bridge_kafka_producer_ready"], 1)
+        self.assertEqual(values['webhook_bridge_config_reloads_total{result="failure"}'], 0)
         self.assertEqual([v for k, v in values.items() if k.startswith("webhook_bridge_build_info{")], [1])
-        self.assertRegex(body, r'webhook_verification_failures_total\{source="mono",reason="mismatch"\} [1-9]')
-        self.assertRegex(body, r'kafka_records_published_total\{topic="membership.account-events"\} [1-9]')
+        self.assertRegex(body, r'webhook_bridge_verification_failures_total\{source="mono",reason="mismatch"\} [1-9]')
+        self.assertRegex(body, r'webhook_bridge_kafka_records_published_total\{topic="membership.account-events"\} [1-9]')
 
 
 class RateLimit(unittest.TestCase):
@@ -205,7 +205,7 @@ class RateLimit(unittest.TestCase):
             ids = [json.loads(r.value)["event_id"] for r in consumer.read("membership.account-events", expect=6)]
             self.assertEqual(sorted(ids), sorted([f"rl-{i}" for i, c in enumerate(codes) if c == 200] + ["rl-100"]))
             metrics = bridge.admin("GET", "/metrics")[2].decode()
-            self.assertIn('webhook_requests_total{source="mono",status="rate_limited"} 3', metrics)
+            self.assertIn('webhook_bridge_requests_total{source="mono",outcome="rate_limited"} 3', metrics)
         finally:
             consumer.close()
             bridge.stop()

@@ -61,7 +61,7 @@ class Outage(unittest.TestCase):
         self.assertIn("evt-0", ids)
         self.assertIn("evt-100", ids)
         _, _, metrics = self.bridge.admin("GET", "/metrics")
-        self.assertRegex(metrics.decode(), r'webhook_requests_total\{source="mono",status="kafka_(error|timeout)"\} [1-9]')
+        self.assertRegex(metrics.decode(), r'webhook_bridge_requests_total\{source="mono",outcome="kafka_(error|timeout)"\} [1-9]')
 
     def test_slow_broker_past_ack_timeout_is_503_then_record_arrives(self):
         for b in (1, 2, 3):
@@ -102,7 +102,7 @@ class Outage(unittest.TestCase):
         self.assertNotIn("refused-2", ids)
         self.assertNotIn("huge-4", ids)
         _, _, metrics = self.bridge.admin("GET", "/metrics")
-        self.assertRegex(metrics.decode(), r'kafka_records_failed_total\{topic="membership.account-events"\} [1-9]')
+        self.assertRegex(metrics.decode(), r'webhook_bridge_kafka_records_failed_total\{topic="membership.account-events"\} [1-9]')
 
     def test_client_leaving_while_its_record_is_in_flight(self):
         import socket
@@ -126,7 +126,7 @@ class Outage(unittest.TestCase):
         # HTTP/1 in h2o 2.2.5 notices the close only when it writes the answer; if h2o frees the
         # request first the bridge counts it as client_gone: either way it is accounted once
         metrics = self.bridge.admin("GET", "/metrics")[2].decode()
-        counts = {k: int(v) for k, v in re.findall(r'webhook_requests_total\{source="mono",status="(\w+)"\} (\d+)', metrics)}
+        counts = {k: int(v) for k, v in re.findall(r'webhook_bridge_requests_total\{source="mono",outcome="(\w+)"\} (\d+)', metrics)}
         self.assertEqual(sum(counts.values()), 2, counts)
         self.assertIn("gone-8", self.ids_in_kafka(expect=2))
 

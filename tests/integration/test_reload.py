@@ -32,7 +32,7 @@ class Reload(unittest.TestCase):
     def reloads(self, result):
         text = self.bridge.admin("GET", "/metrics")[2].decode()
         for line in text.splitlines():
-            if line.startswith(f'config_reloads_total{{result="{result}"}}'):
+            if line.startswith(f'webhook_bridge_config_reloads_total{{result="{result}"}}'):
                 return int(line.split()[-1])
         return 0
 

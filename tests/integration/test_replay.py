@@ -218,7 +218,7 @@ class Replay(unittest.TestCase):
         self.assertLess(abs(got - before), 5)
         self.assertEqual(recs[body2]["ce_time"], b"2026-03-14T11:00:00.000Z")
         _, _, metrics = self.bridge.admin("GET", "/metrics")
-        self.assertIn(b'webhook_event_time_invalid_total{source="github"} 1', metrics)
+        self.assertIn(b'webhook_bridge_event_time_invalid_total{source="github"} 1', metrics)
         lines = [l for l in self.bridge.log_records() if l.get("msg", "").startswith("event time is not a time")]
         self.assertEqual(len(lines), 1)
         self.assertEqual(lines[0]["event_id"], "gh-push-1")

@@ -31,7 +31,7 @@ def rejected(bridge, reason):
             if time.time() > deadline:
                 raise
             time.sleep(0.1)
-    return int(re.search(rf'http_connections_rejected_total{{reason="{reason}"}} (\d+)', metrics).group(1))
+    return int(re.search(rf'webhook_bridge_http_connections_rejected_total{{reason="{reason}"}} (\d+)', metrics).group(1))
 
 
 def closed_count(socks, seconds):
@@ -167,7 +167,7 @@ class OutOfDescriptors(unittest.TestCase):
                 s.close()
             resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
             metrics = bridge.admin("GET", "/metrics")
-            errors = int(re.search(r"(?m)^http_accept_errors_total (\d+)", metrics[2].decode()).group(1))
+            errors = int(re.search(r"(?m)^webhook_bridge_http_accept_errors_total (\d+)", metrics[2].decode()).group(1))
             report("out-of-descriptors", cpu_while_full=f"{busy:.0%}", accept_errors=errors)
             self.assertLess(busy, 0.3, "a loop must not spin on a listener it cannot accept from")
             self.assertGreater(errors, 0)

@@ -166,7 +166,7 @@ class OptIn(unittest.TestCase):
                 seen = []
                 while load.poll() is None and len(seen) < 200:
                     metrics = bridge.admin("GET", "/metrics")[2].decode()
-                    seen.append(int(float(re.search(r"(?m)^webhook_requests_in_flight (\S+)", metrics).group(1))))
+                    seen.append(int(float(re.search(r"(?m)^webhook_bridge_requests_in_flight (\S+)", metrics).group(1))))
                     time.sleep(0.05)
                 out = load.communicate(timeout=60)[0]
             kafka.command("rtt 1 0")

@@ -34,7 +34,7 @@ class LogFlood(unittest.TestCase):
             s.close()
             seconds = time.time() - t0
             metrics = bridge.admin("GET", "/metrics")[2].decode()
-            counted = int(re.search(r'webhook_requests_total{source="mono",status="unauthorized"} (\d+)',
+            counted = int(re.search(r'webhook_bridge_requests_total{source="mono",outcome="unauthorized"} (\d+)',
                                     metrics).group(1))
             refused_lines = [r for r in bridge.log_records() if r["msg"] == "webhook refused"]
             # the periodic summary (every 10 s) says how many lines were left out

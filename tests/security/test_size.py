@@ -65,7 +65,7 @@ class RecordSize(unittest.TestCase):
                 self.assertNotIn("retry-after", headers)
             self.assertEqual(bridge.post("/webhooks/mono", event(2, prefix="small"))[0], 200)
             metrics = bridge.admin("GET", "/metrics")[2].decode()
-            self.assertIn('webhook_requests_total{source="mono",status="record_too_large"} 2', metrics)
+            self.assertIn('webhook_bridge_requests_total{source="mono",outcome="record_too_large"} 2', metrics)
             self.assertTrue(any(r["msg"] == "produce failed" and r.get("value_bytes", 0) > 100000
                                 for r in bridge.log_records()))
         finally:

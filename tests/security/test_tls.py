@@ -128,7 +128,7 @@ class Tls(BridgeCase):
         cert2, key2 = make_cert(self.dir, "bridge-test-2")
         shutil.copy(cert2, self.cert_path)  # as a mounted Secret changes
         shutil.copy(key2, self.key_path)
-        reloads = lambda r: int(re.search(rf'config_reloads_total{{result="{r}"}} (\d+)',
+        reloads = lambda r: int(re.search(rf'webhook_bridge_config_reloads_total{{result="{r}"}} (\d+)',
                                           self.bridge.admin("GET", "/metrics")[2].decode()).group(1))
         ok0, bad0 = reloads("success"), reloads("failure")
         self.bridge.signal(signal.SIGHUP)
