@@ -33,6 +33,8 @@ struct bridge {
     uint64_t generation;
     struct stat file_stat;
     struct metric *reload_ok, *reload_failed;
+    struct metric *last_reload_successful, *last_reload_success_time;
+    struct metric_family *config_info;
 };
 
 static uint64_t monotonic_ms(void)
@@ -54,6 +56,17 @@ static struct runtime *load_runtime(const char *path, uint64_t generation, struc
     if (rt == NULL)
         conf_free(cfg);
     return rt;
+}
+
+/* The first line of a daemon: what runs, on which file, serving what. */
+static void log_start(const struct bridge_config *cfg)
+{
+    const char **names = calloc(cfg->nsources + 1, sizeof(*names));
+    for (size_t i = 0; names != NULL && i != cfg->nsources; ++i)
+        names[i] = cfg->sources[i].name;
+    log_info("webhook-bridge starting", LOG_S("version", BRIDGE_VERSION), LOG_S("config", cfg->file),
+             LOG_S("config_sha256", cfg->sha256), LOG_A("sources", names, cfg->nsources));
+    free(names);
 }
 
 static void log_warnings(const struct bridge_config *cfg)
@@ -121,6 +134,22 @@ static void register_metrics(struct bridge *b)
                                              result, NULL, 0);
     b->reload_ok = metrics_series(f, (const char *const[]){"success"});
     b->reload_failed = metrics_series(f, (const char *const[]){"failure"});
+    b->last_reload_successful = metrics_series(
+        metrics_family("webhook_bridge_config_last_reload_successful",
+                       "1 while the config in force is the file's latest: the last load (start, "
+                       "SIGHUP or a change of a watched file) succeeded; 0 after a refused one.",
+                       METRIC_GAUGE, NULL, NULL, 0),
+        NULL);
+    b->last_reload_success_time = metrics_series(
+        metrics_family("webhook_bridge_config_last_reload_success_timestamp_seconds",
+                       "Unix time of the last successful config load (start or reload).",
+                       METRIC_GAUGE, NULL, NULL, 0),
+        NULL);
+    b->config_info = metrics_family(
+        "webhook_bridge_config_info",
+        "The config in force (always 1): config_sha256 is the SHA-256 of the config file's "
+        "bytes, before ${VAR} expansion, so it names the file without revealing a secret.",
+        METRIC_GAUGE, (const char *const[]){"config_sha256", NULL}, NULL, 0);
     metrics_gauge_fn("webhook_bridge_requests_in_flight", "Requests waiting for Kafka.", gauge_inflight, b);
     metrics_gauge_fn("webhook_bridge_kafka_producer_queue_depth",
                      "Records queued or in flight in the producer.", gauge_queue, b);
@@ -134,6 +163,14 @@ static void register_metrics(struct bridge *b)
                                               "Build information (always 1).", METRIC_GAUGE,
                                               build, NULL, 0);
     metric_set(metrics_series(bi, (const char *const[]){BRIDGE_VERSION}), 1);
+}
+
+/* The metrics of a config load that succeeded (at start or a reload). */
+static void config_loaded(struct bridge *b, const struct bridge_config *cfg)
+{
+    metric_set(b->last_reload_successful, 1);
+    metric_set(b->last_reload_success_time, (int64_t)time(NULL));
+    metrics_info(b->config_info, (const char *const[]){cfg->sha256});
 }
 
 static unsigned cpu_count(void)
@@ -161,8 +198,10 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         goto fail;
     const struct bridge_config *cfg = b->rt->cfg;
     log_set_level((enum log_severity)cfg->log_level);
+    log_start(cfg);
     log_warnings(cfg);
     register_metrics(b);
+    config_loaded(b, cfg);
 
     const char *bootstrap = cfg->kafka.brokers;
     if (strcmp(bootstrap, "embedded") == 0) {
@@ -242,6 +281,7 @@ static void reload(struct bridge *b, const char *why)
     }
     if (rt == NULL) {
         metric_add(b->reload_failed, 1);
+        metric_set(b->last_reload_successful, 0);
         log_error("config reload refused; the running config stays", LOG_S("trigger", why),
                   LOG_S("error", err.msg));
         return;
@@ -255,6 +295,7 @@ static void reload(struct bridge *b, const char *why)
     runtime_release(b->rt);
     b->rt = rt;
     metric_add(b->reload_ok, 1);
+    config_loaded(b, rt->cfg);
     log_info("config reloaded", LOG_S("trigger", why), LOG_I("generation", b->generation),
              LOG_I("sources", rt->nsources));
 }

@@ -11,6 +11,7 @@
 #include "conf/config.h"
 
 #include <errno.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,16 @@ int conf_load_string(const char *name, const char *text, size_t len, struct brid
         return -1;
     int r = conf_from_tree(name, root, out, err);
     ynode_free(root);
+    if (r == 0) {
+        static const char hex[] = "0123456789abcdef";
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        SHA256((const unsigned char *)text, len, md);
+        for (size_t i = 0; i != sizeof(md); ++i) {
+            (*out)->sha256[2 * i] = hex[md[i] >> 4];
+            (*out)->sha256[2 * i + 1] = hex[md[i] & 15];
+        }
+        (*out)->sha256[2 * sizeof(md)] = '\0';
+    }
     return r;
 }
 

@@ -170,6 +170,18 @@ void log_write(enum log_severity sev, const char *msg, const struct log_field *f
             n = snprintf(num, sizeof(num), "%.3f", f->d);
             put(&l, num, (size_t)n);
             break;
+        case LOG_FIELD_STRS:
+            if (f->strs == NULL)
+                continue;
+            put_key(&l, f->key);
+            put(&l, "[", 1);
+            for (size_t k = 0; k != f->len; ++k) {
+                if (k != 0)
+                    put(&l, ",", 1);
+                put_str(&l, f->strs[k], strlen(f->strs[k]));
+            }
+            put(&l, "]", 1);
+            break;
         case LOG_FIELD_END:
             break;
         }

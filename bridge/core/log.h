@@ -17,7 +17,14 @@
 
 enum log_severity { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-enum log_field_type { LOG_FIELD_END, LOG_FIELD_STR, LOG_FIELD_BYTES, LOG_FIELD_INT, LOG_FIELD_DBL };
+enum log_field_type {
+    LOG_FIELD_END,
+    LOG_FIELD_STR,
+    LOG_FIELD_BYTES,
+    LOG_FIELD_INT,
+    LOG_FIELD_DBL,
+    LOG_FIELD_STRS
+};
 
 struct log_field {
     enum log_field_type type;
@@ -26,12 +33,14 @@ struct log_field {
     size_t len;
     long long i;
     double d;
+    const char *const *strs; /* LOG_FIELD_STRS: len strings, a JSON array */
 };
 
-#define LOG_S(k, v) ((struct log_field){LOG_FIELD_STR, (k), (v), 0, 0, 0})
-#define LOG_B(k, b, n) ((struct log_field){LOG_FIELD_BYTES, (k), (b), (n), 0, 0})
-#define LOG_I(k, v) ((struct log_field){LOG_FIELD_INT, (k), NULL, 0, (long long)(v), 0})
-#define LOG_D(k, v) ((struct log_field){LOG_FIELD_DBL, (k), NULL, 0, 0, (double)(v)})
+#define LOG_S(k, v) ((struct log_field){LOG_FIELD_STR, (k), (v), 0, 0, 0, NULL})
+#define LOG_B(k, b, n) ((struct log_field){LOG_FIELD_BYTES, (k), (b), (n), 0, 0, NULL})
+#define LOG_I(k, v) ((struct log_field){LOG_FIELD_INT, (k), NULL, 0, (long long)(v), 0, NULL})
+#define LOG_D(k, v) ((struct log_field){LOG_FIELD_DBL, (k), NULL, 0, 0, (double)(v), NULL})
+#define LOG_A(k, a, n) ((struct log_field){LOG_FIELD_STRS, (k), NULL, (n), 0, 0, (a)})
 
 /* Messages below `min` are dropped. Default LOG_INFO. Any thread (atomic): a reload sets it
  * while the loops log. */
@@ -44,7 +53,7 @@ void log_set_fd(int fd);
 void log_write(enum log_severity sev, const char *msg, const struct log_field *fields);
 
 #define LOG_FIELDS(...) ((const struct log_field[]){__VA_ARGS__ __VA_OPT__(, ) LOG_END_FIELD})
-#define LOG_END_FIELD ((struct log_field){LOG_FIELD_END, NULL, NULL, 0, 0, 0})
+#define LOG_END_FIELD ((struct log_field){LOG_FIELD_END, NULL, NULL, 0, 0, 0, NULL})
 #define log_at(sev, msg, ...)                                                                      \
     do {                                                                                           \
         if (log_enabled(sev))                                                                      \

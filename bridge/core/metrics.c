@@ -103,6 +103,33 @@ out:
     return m;
 }
 
+void metrics_info(struct metric_family *fam, const char *const *label_values)
+{
+    if (fam == NULL)
+        return;
+    char *copy[MAX_LABELS] = {NULL};
+    for (size_t i = 0; i != fam->nlabels; ++i) {
+        if ((copy[i] = strdup(label_values[i])) == NULL) {
+            while (i-- != 0)
+                free(copy[i]);
+            return;
+        }
+    }
+    pthread_mutex_lock(&lock); /* a scrape reads the values under it */
+    struct metric *m = fam->series;
+    for (size_t i = 0; m != NULL && i != fam->nlabels; ++i) {
+        free(m->values[i]);
+        m->values[i] = copy[i];
+    }
+    pthread_mutex_unlock(&lock);
+    if (m == NULL) { /* the first one */
+        for (size_t i = 0; i != fam->nlabels; ++i)
+            free(copy[i]);
+        m = metrics_series(fam, label_values);
+    }
+    metric_set(m, 1);
+}
+
 void metric_add(struct metric *m, int64_t delta)
 {
     if (m != NULL)

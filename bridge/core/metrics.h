@@ -36,6 +36,12 @@ void metric_set(struct metric *m, int64_t value);
 void metric_observe(struct metric *m, double value);
 int64_t metric_value(const struct metric *m);
 
+/* Makes gauge family `fam` hold exactly one series, with these label values and the value 1:
+ * an info metric whose labels change (the config's hash after a reload), so the old values
+ * do not linger as a second series. A series pointer of `fam` stays valid; nothing else may
+ * look up series of `fam`. On allocation failure the old values stay. Any thread. */
+void metrics_info(struct metric_family *fam, const char *const *label_values);
+
 /* A gauge computed when scraped: the callback returns its value. */
 void metrics_gauge_fn(const char *name, const char *help, double (*fn)(void *), void *arg);
 

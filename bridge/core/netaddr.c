@@ -7,10 +7,11 @@
 #include "netaddr.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* Longest textual IPv6 address, "ffff:...:255.255.255.255", plus the NUL. */
-#define ADDR_TEXT_MAX 46
+#define ADDR_TEXT_MAX NETADDR_TEXT_MAX
 
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -35,4 +36,12 @@ int netaddr_parse(const char *text, size_t len, uint8_t out[16])
         return -1;
     memcpy(out, &a6, 16);
     return 0;
+}
+
+const char *netaddr_format(const uint8_t addr[16], char buf[NETADDR_TEXT_MAX])
+{
+    bool v4 = memcmp(addr, v4_mapped_prefix, sizeof v4_mapped_prefix) == 0;
+    if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? addr + 12 : addr, buf, NETADDR_TEXT_MAX) == NULL)
+        buf[0] = '\0';
+    return buf;
 }

@@ -17,4 +17,11 @@
  * spaces, a port, brackets, a zone ("%eth0"), a NUL byte, a prefix. */
 int netaddr_parse(const char *text, size_t len, uint8_t out[16]);
 
+/* Longest text netaddr_format writes, with its NUL. */
+#define NETADDR_TEXT_MAX 46
+
+/* Writes the 16-byte form as text into buf (NETADDR_TEXT_MAX bytes): an IPv4-mapped address
+ * as dotted IPv4 ("192.0.2.1"), any other as IPv6 ("2001:db8::1"). Returns buf. */
+const char *netaddr_format(const uint8_t addr[16], char buf[NETADDR_TEXT_MAX]);
+
 #endif

@@ -71,6 +71,7 @@ struct http_server {
     struct log_budget refusals;    /* lines about refused requests */
     struct metric *rejected_max, *rejected_per_address, *rejected_admin;
     struct metric *accept_errors;
+    struct metric *unknown_path; /* requests to a path no source serves */
 };
 
 /* What an accepted connection remembers until it closes (sock->on_close.data). */

@@ -470,6 +470,12 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
                        "pauses 100 ms after each).",
                        METRIC_COUNTER, NULL, NULL, 0),
         NULL);
+    srv->unknown_path = metrics_series(
+        metrics_family("webhook_bridge_unknown_path_requests_total",
+                       "Requests to a path no source serves, answered 404 (the path is logged, "
+                       "within log_rate_limit, never a label).",
+                       METRIC_COUNTER, NULL, NULL, 0),
+        NULL);
     /* h2o's defaults serve HTTP/2 on every listener and name itself in a Server header */
     h2o_config_init(&srv->globalconf);
     srv->globalconf.server_name = h2o_iovec_init(H2O_STRLIT(""));

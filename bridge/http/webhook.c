@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "http/internal.h"
 #include "pipeline/decide.h"
 
@@ -45,8 +46,14 @@ struct inflight {
     bool answered;
     uint64_t request_id;
     const char *detail; /* static text */
+    const char *const *topics; /* the route's, borrowed from rt; for the log line */
+    size_t ntopics;
+    uint8_t client[16];
+    bool has_client;
     char id[80];
     size_t id_len;
+    char type[128]; /* the event type, cut to fit: for the log line */
+    size_t type_len;
     size_t nrecords;
     struct delivery records[];
 };
@@ -155,8 +162,14 @@ struct outcome {
     uint64_t start_ns;
     const char *id;
     size_t id_len;
-    const char *topic;
+    const char *type; /* the event type, once normalization found it */
+    size_t type_len;
+    const char *const *topics; /* every topic of the route (a fan-out has several) */
+    size_t ntopics;
     const char *detail;
+    struct bytes path; /* logged for a path no source serves */
+    uint8_t client[16]; /* the client's address (through trusted proxies), if has_client */
+    bool has_client;
 };
 
 static void account(struct http_server *srv, const struct runtime *rt,
@@ -167,21 +180,30 @@ static void account(struct http_server *srv, const struct runtime *rt,
         metric_add(src->requests[st], 1);
         metric_observe(src->latency, secs);
     }
-    bool ok = bridge_status_ok(st);
-    enum log_severity sev = ok ? (rt->cfg->log_requests ? LOG_INFO : LOG_DEBUG) : LOG_WARN;
+    bool accepted = st == BRIDGE_ACCEPTED, ok = bridge_status_ok(st);
+    /* a dead letter is answered with success but needs someone to look at it: a warning
+     * whatever log_requests says */
+    enum log_severity sev = accepted ? (rt->cfg->log_requests ? LOG_INFO : LOG_DEBUG) : LOG_WARN;
     if (st == BRIDGE_NOT_FOUND || st == BRIDGE_METHOD_NOT_ALLOWED)
         sev = LOG_INFO; /* scanners: not worth a warning each */
-    /* anyone can send refused requests by the million: those lines have a budget (metrics
-     * still count each one) */
-    if (log_enabled(sev) && (ok || log_budget_take(&srv->refusals)))
-        log_write(sev, ok ? "webhook accepted" : "webhook refused",
-                  LOG_FIELDS(LOG_I("request_id", o->request_id),
-                             LOG_S("source", src ? src->conf->name : NULL),
-                             LOG_B("event_id", o->id, o->id_len), LOG_S("topic", o->topic),
-                             LOG_I("status", ok && src ? src->conf->success_status
-                                                       : bridge_status_http(st)),
-                             LOG_S("outcome", bridge_status_name(st)), LOG_S("reason", o->detail),
-                             LOG_D("latency_ms", secs * 1000)));
+    /* anyone can send refused requests by the million, and an authenticated sender dead
+     * letters: those lines have a budget (metrics still count each one) */
+    if (!log_enabled(sev) || (!accepted && !log_budget_take(&srv->refusals)))
+        return;
+    char client[NETADDR_TEXT_MAX];
+    log_write(sev, accepted ? "webhook accepted" : ok ? "webhook dead-lettered" : "webhook refused",
+              LOG_FIELDS(LOG_I("request_id", o->request_id),
+                         LOG_S("source", src ? src->conf->name : NULL),
+                         LOG_B("event_type", o->type, o->type_len),
+                         LOG_B("event_id", o->id, o->id_len),
+                         LOG_S("topic", o->ntopics != 0 ? o->topics[0] : NULL),
+                         LOG_A("topics", o->ntopics > 1 ? o->topics : NULL, o->ntopics),
+                         LOG_I("status", ok && src ? src->conf->success_status
+                                                   : bridge_status_http(st)),
+                         LOG_S("outcome", bridge_status_name(st)), LOG_S("reason", o->detail),
+                         LOG_B("path", st == BRIDGE_NOT_FOUND ? o->path.base : NULL, o->path.len),
+                         LOG_S("client", o->has_client ? netaddr_format(o->client, client) : NULL),
+                         LOG_D("latency_ms", secs * 1000)));
 }
 
 /* ---- inflight lifecycle (loop thread only) ---- */
@@ -203,8 +225,19 @@ static void inflight_answer(struct inflight *inf, enum bridge_status st)
     if (h2o_timeout_is_linked(&inf->timeout))
         h2o_timeout_unlink(&inf->timeout);
     atomic_fetch_sub(&inf->loop->srv->inflight, 1);
-    struct outcome o = {inf->request_id, inf->start_ns, inf->id, inf->id_len,
-                        inf->nrecords != 0 ? inf->records[0].topic : NULL, inf->detail};
+    struct outcome o = {
+        .request_id = inf->request_id,
+        .start_ns = inf->start_ns,
+        .id = inf->id,
+        .id_len = inf->id_len,
+        .type = inf->type,
+        .type_len = inf->type_len,
+        .topics = inf->topics,
+        .ntopics = inf->ntopics,
+        .detail = inf->detail,
+        .has_client = inf->has_client,
+    };
+    memcpy(o.client, inf->client, sizeof(o.client));
     account(inf->loop->srv, inf->rt, inf->src, st, &o);
     if (inf->req != NULL) {
         inf->guard->inf = NULL;
@@ -288,10 +321,15 @@ static struct request_view view_of(h2o_req_t *req, struct header_view *hv)
         hv[i] = (struct header_view){bytes_of(h->name->base, h->name->len),
                                      bytes_of(h->value.base, h->value.len)};
     }
+    return v;
+}
+
+/* The peer's address as 16 bytes; false when unknown. */
+static bool peer_of(h2o_req_t *req, uint8_t out[16])
+{
     struct sockaddr_storage ss;
     socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
-    v.has_peer = http_address16(&ss, sl, v.peer);
-    return v;
+    return http_address16(&ss, sl, out);
 }
 
 /* Answers at once (no Kafka involved). */
@@ -309,7 +347,8 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
                    enum bridge_status success, struct outcome *o)
 {
     struct http_server *srv = loop->srv;
-    o->topic = topics[0];
+    o->topics = topics;
+    o->ntopics = ntopics;
     if (!srv->pub->ops->ready(srv->pub)) /* no broker: say so now, not after ack_timeout_ms */
         return answer_now(loop, req, src, BRIDGE_KAFKA_ERROR, o);
     if (atomic_fetch_add(&srv->inflight, 1) >= srv->opts.max_inflight) {
@@ -324,6 +363,13 @@ static int publish(struct loop *loop, h2o_req_t *req, const struct source_rt *sr
     inf->loop = loop;
     inf->request_id = o->request_id;
     inf->detail = o->detail;
+    inf->topics = topics;
+    inf->ntopics = ntopics;
+    inf->has_client = o->has_client;
+    memcpy(inf->client, o->client, sizeof(inf->client));
+    inf->type_len = o->type_len < sizeof(inf->type) ? o->type_len : sizeof(inf->type);
+    if (inf->type_len != 0)
+        memcpy(inf->type, o->type, inf->type_len);
     inf->rt = runtime_retain(loop->rt);
     inf->src = src;
     inf->req = req;
@@ -423,18 +469,23 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     (void)self;
     struct loop *loop = loop_of(req->conn->ctx);
     struct http_server *srv = loop->srv;
-    struct outcome o = {atomic_fetch_add_explicit(&srv->next_request_id, 1, memory_order_relaxed),
-                        now_ns(), NULL, 0, NULL, NULL};
-    const struct source_rt *src =
-        runtime_find(loop->rt, bytes_of(req->path_normalized.base, req->path_normalized.len));
+    struct outcome o = {
+        .request_id = atomic_fetch_add_explicit(&srv->next_request_id, 1, memory_order_relaxed),
+        .start_ns = now_ns(),
+        .path = bytes_of(req->path_normalized.base, req->path_normalized.len),
+    };
+    o.has_client = peer_of(req, o.client);
+    const struct source_rt *src = runtime_find(loop->rt, o.path);
 
     if (framing_ambiguous(req)) {
         req->http1_is_persistent = 0; /* what follows on this connection cannot be trusted */
         o.detail = "ambiguous_framing";
         return answer_now(loop, req, src, BRIDGE_BAD_REQUEST, &o);
     }
-    if (src == NULL)
+    if (src == NULL) {
+        metric_add(srv->unknown_path, 1);
         return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, &o);
+    }
     if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
         return answer_now(loop, req, src, BRIDGE_METHOD_NOT_ALLOWED, &o);
     if (req->entity.len > srv->opts.max_body_bytes)
@@ -445,13 +496,21 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     struct header_view *hv =
         h2o_mem_alloc_pool(&req->pool, sizeof(*hv) * (req->headers.size + 1));
     struct request_view rv = view_of(req, hv);
+    memcpy(rv.peer, o.client, sizeof(rv.peer));
+    rv.has_peer = o.has_client;
     if (req->entity.base == NULL)
         rv.body = bytes_of("", 0);
+    /* behind a trusted proxy, the client is the one X-Forwarded-For names */
+    uint8_t client[16];
+    if (verifier_client_address(src->verifier, &rv, client) == 0)
+        memcpy(o.client, client, sizeof(client));
 
     struct decision d;
     decide(src, &rv, wall_ms(), o.start_ns, &d);
     o.id = d.ev.id.base;
     o.id_len = d.ev.id.len;
+    o.type = d.ev.type.base;
+    o.type_len = d.ev.type.len;
     o.detail = d.reason;
     if (d.status == BRIDGE_UNAUTHORIZED)
         metric_add(src->verify_failures[d.verify], 1);

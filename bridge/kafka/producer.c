@@ -317,6 +317,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
+    /* librdkafka logs a broker failure under FAIL and hands the same text to the error
+     * callback, which on_error logs once for all lanes: one line per error, not 1 + lanes */
+    if (strcmp(fac, "FAIL") == 0)
+        return;
     enum log_severity sev = level <= 3 ? LOG_ERROR : level <= 4 ? LOG_WARN : level <= 6 ? LOG_INFO
                                                                                       : LOG_DEBUG;
     log_at(sev, "librdkafka", LOG_S("facility", fac), LOG_S("detail", buf));

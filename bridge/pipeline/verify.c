@@ -324,7 +324,8 @@ static struct bytes trim(struct bytes b)
 /* The address allow_from judges: the peer, or when the peer is a trusted proxy, the
  * rightmost X-Forwarded-For entry that is not itself a trusted proxy (the leftmost if all
  * are). Returns 0, or -1 when it cannot be known. */
-static int client_address(const struct verifier *v, const struct request_view *req, uint8_t out[16])
+int verifier_client_address(const struct verifier *v, const struct request_view *req,
+                            uint8_t out[16])
 {
     if (!req->has_peer)
         return -1;
@@ -588,7 +589,7 @@ enum verify_result verifier_check(const struct verifier *v, const struct request
 {
     if (v->nallow != 0) {
         uint8_t client[16];
-        if (client_address(v, req, client) != 0 || !cidr_list_contains(v->allow, v->nallow, client))
+        if (verifier_client_address(v, req, client) != 0 || !cidr_list_contains(v->allow, v->nallow, client))
             return VERIFY_FORBIDDEN_ADDRESS;
     }
     switch (v->scheme) {

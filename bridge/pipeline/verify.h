@@ -50,6 +50,12 @@ struct verifier *verifier_create(const char *file, const struct conf_source *src
 enum verify_result verifier_check(const struct verifier *v, const struct request_view *req,
                                   int64_t now_s);
 
+/* The client's address as allow_from judges it: the peer, or when the peer is a trusted proxy,
+ * the rightmost X-Forwarded-For entry that is not one. Returns 0, or -1 when it cannot be
+ * known (no peer, an unparsable entry). Any thread. */
+int verifier_client_address(const struct verifier *v, const struct request_view *req,
+                            uint8_t out[16]);
+
 /* NULL is fine. */
 void verifier_destroy(struct verifier *v);
 

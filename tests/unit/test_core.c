@@ -56,6 +56,12 @@ static void test_log_lines(void)
     CHECK_CONTAINS(line, "\"source\":\"mono\",\"status\":200,\"event_id\":\"a\\nb\\u0001\"}\n");
     CHECK(strstr(line, "absent") == NULL);
     CHECK(strncmp(line, "{\"ts\":\"", 7) == 0);
+    /* a list of strings is a JSON array; a NULL list is left out */
+    static const char *const topics[] = {"a.b", "c\"d"};
+    CHECK(ftruncate(fileno(tmp), 0) == 0 && lseek(fileno(tmp), 0, SEEK_SET) == 0);
+    log_info("fan-out", LOG_A("topics", topics, 2), LOG_A("none", NULL, 0), LOG_A("empty", topics, 0));
+    line = read_all(fileno(tmp));
+    CHECK_CONTAINS(line, "\"msg\":\"fan-out\",\"topics\":[\"a.b\",\"c\\\"d\"],\"empty\":[]}\n");
     log_set_fd(2);
     fclose(tmp);
 }
@@ -99,9 +105,15 @@ static void test_metrics(void)
     metric_observe(h, 0.005);
     metric_observe(h, 0.05);
     metric_observe(h, 5);
+    struct metric_family *info = metrics_family("t_config_info", "Config.", METRIC_GAUGE,
+                                                (const char *const[]){"sha", NULL}, NULL, 0);
+    metrics_info(info, (const char *const[]){"old"});
+    metrics_info(info, (const char *const[]){"new"});
     size_t len;
     char *text = metrics_render(&len);
     CHECK(text != NULL && strlen(text) == len);
+    CHECK_CONTAINS(text, "# TYPE t_config_info gauge\nt_config_info{sha=\"new\"} 1\n");
+    CHECK(strstr(text, "\"old\"") == NULL);
     CHECK_CONTAINS(text, "# HELP t_requests_total Requests.\n# TYPE t_requests_total counter\n");
     CHECK_CONTAINS(text, "t_requests_total{source=\"mono\",status=\"accepted\"} 2\n");
     CHECK_CONTAINS(text, "t_requests_total{source=\"we\\\"ird\\\\\",status=\"x\"} 1\n");

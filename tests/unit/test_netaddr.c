@@ -139,10 +139,24 @@ static void test_contains(void)
     CHECK(cidr_list_contains(list, 0, a) == 0);
 }
 
+static void test_format(void)
+{
+    /* the log's client address: IPv4-mapped as dotted IPv4, the rest as IPv6 */
+    static const char *const cases[] = {"192.0.2.1", "2001:db8::1", "::1", "0.0.0.0",
+                                        "255.255.255.255", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"};
+    for (size_t i = 0; i != sizeof(cases) / sizeof(cases[0]); ++i) {
+        uint8_t a[16];
+        char text[NETADDR_TEXT_MAX];
+        CHECK(netaddr_parse(cases[i], strlen(cases[i]), a) == 0);
+        CHECK_STR(netaddr_format(a, text), cases[i]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     check_init(argc, argv);
     CHECK_RUN(test_parse);
+    CHECK_RUN(test_format);
     CHECK_RUN(test_parse_cidr);
     CHECK_RUN(test_contains);
     return check_done();
