@@ -9,6 +9,7 @@
 #include "bridge.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/server.h"
+#include "kafka/connect.h"
 #include "kafka/mock.h"
 #include "kafka/producer.h"
 #include "kafka/topics.h"
@@ -89,6 +91,57 @@ int bridge_check_config(const char *path, FILE *out, FILE *errout)
     conf_print(rt->cfg, out);
     runtime_release(rt);
     return 0;
+}
+
+int bridge_check_connect(const char *path, FILE *out, FILE *errout)
+{
+    struct conf_error err;
+    struct runtime *rt = load_runtime(path, 0, &err);
+    if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
+        fprintf(errout, "%s\n", err.msg);
+        runtime_release(rt);
+        return 2;
+    }
+    for (size_t i = 0; i != rt->cfg->nwarnings; ++i)
+        fprintf(errout, "%s\n", rt->cfg->warnings[i]);
+    fprintf(out, "ok   config %s is valid (%zu source%s, %zu topic%s)\n", path, rt->cfg->nsources,
+            rt->cfg->nsources == 1 ? "" : "s", rt->cfg->ntopics, rt->cfg->ntopics == 1 ? "" : "s");
+    int rc = kafka_connect_check(rt->cfg, out);
+    runtime_release(rt);
+    return rc;
+}
+
+static bool is_dead_letter(const struct bridge_config *cfg, const char *topic)
+{
+    for (size_t s = 0; s != cfg->nsources; ++s)
+        if (cfg->sources[s].dead_letter_topic != NULL &&
+            strcmp(cfg->sources[s].dead_letter_topic, topic) == 0)
+            return true;
+    return false;
+}
+
+int bridge_list_topics(const char *path, FILE *out, FILE *errout)
+{
+    struct conf_error err;
+    struct runtime *rt = load_runtime(path, 0, &err);
+    if (rt == NULL) {
+        fprintf(errout, "%s\n", err.msg);
+        return 2;
+    }
+    const struct bridge_config *cfg = rt->cfg;
+    int rc = 0;
+    for (size_t i = 0; i != cfg->ntopics && rc == 0; ++i) {
+        json_t *t = json_pack("{s:s, s:I, s:I, s:b}", "topic", cfg->topics[i], "partitions",
+                              (json_int_t)cfg->kafka.topic_partitions, "replication",
+                              (json_int_t)cfg->kafka.topic_replication, "dead_letter",
+                              is_dead_letter(cfg, cfg->topics[i]));
+        if (t == NULL || json_dumpf(t, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+            fputc('\n', out) == EOF)
+            rc = 1;
+        json_decref(t);
+    }
+    runtime_release(rt);
+    return rc;
 }
 
 void bridge_block_signals(void)

@@ -12,6 +12,19 @@
 
 struct bridge;
 
+/* --check-config --connect: validates the config like bridge_check_config (errors to errout,
+ * exit 2), then connects to its brokers and prints one line per check to out
+ * (kafka/connect.h). Returns 0 when every check passed, 1 when one failed, 2 config invalid. */
+int bridge_check_connect(const char *path, FILE *out, FILE *errout);
+
+/* --list-topics: validates the config, then prints every topic it writes to (routes and
+ * dead-letter topics, each once, in file order) as one JSON object a line:
+ *   {"topic":"NAME","partitions":N,"replication":N,"dead_letter":BOOL}
+ * (partitions and replication: kafka.topic_partitions and kafka.topic_replication, what
+ * kafka.create_topics creates it with). Returns 0, 2 config invalid (error to errout), 1 output
+ * failed. */
+int bridge_list_topics(const char *path, FILE *out, FILE *errout);
+
 /* Loads and fully validates the config at `path` (including librdkafka properties) and prints
  * the resolved configuration to `out`, or the error to `errout`. Returns the exit status:
  * 0 valid, 2 invalid. */

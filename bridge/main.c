@@ -14,13 +14,19 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config] [--config-reference]\n"
-                 "                      [--asyncapi] [--version] [--help]\n"
+    fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config [--connect]]\n"
+                 "                      [--list-topics] [--config-reference] [--asyncapi]\n"
+                 "                      [--version] [--help]\n"
                  "       webhook-bridge replay --config FILE --from TOPIC [--since TIME]\n"
                  "                      [--until TIME] [--group NAME] [--dry-run]\n"
                  "  --config FILE        configuration (default: config/bridge.yaml)\n"
                  "  --check-config       validate FILE, print the resolved sources and routes\n"
                  "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
+                 "  --connect            with --check-config: also connect to the brokers, log\n"
+                 "                       in, check every routed topic exists (or would be\n"
+                 "                       created) and the producer gets its id; one line per\n"
+                 "                       check; exit 0 all ok, 1 a check failed, 2 invalid\n"
+                 "  --list-topics        print the topics FILE writes to, one JSON object a line\n"
                  "  --config-reference   print the reference of every configuration key\n"
                  "  --asyncapi           print the AsyncAPI 3.0 document of what FILE publishes\n");
 }
@@ -31,13 +37,15 @@ int main(int argc, char **argv)
         return replay_main(argc - 1, argv + 1, stdout, stderr);
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'k'},
+                                         {"connect", no_argument, NULL, 'n'},
+                                         {"list-topics", no_argument, NULL, 't'},
                                          {"config-reference", no_argument, NULL, 'r'},
                                          {"asyncapi", no_argument, NULL, 'a'},
                                          {"version", no_argument, NULL, 'v'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = "config/bridge.yaml";
-    int check = 0, asyncapi = 0, c;
+    int check = 0, connect = 0, list_topics = 0, asyncapi = 0, c;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -45,6 +53,12 @@ int main(int argc, char **argv)
             break;
         case 'k':
             check = 1;
+            break;
+        case 'n':
+            connect = 1;
+            break;
+        case 't':
+            list_topics = 1;
             break;
         case 'a':
             asyncapi = 1;
@@ -63,12 +77,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc) {
+    if (optind != argc || (connect && !check)) {
         usage(stderr);
         return 2;
     }
+    if (check && connect)
+        return bridge_check_connect(path, stdout, stderr);
     if (check)
         return bridge_check_config(path, stdout, stderr);
+    if (list_topics)
+        return bridge_list_topics(path, stdout, stderr);
     if (asyncapi)
         return asyncapi_main(path, stdout, stderr);
 

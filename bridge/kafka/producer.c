@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client.h"
 #include "core/log.h"
 #include "health.h"
 #include "security.h"
@@ -199,8 +200,7 @@ static int check_record_size(const struct bridge_config *cfg, rd_kafka_conf_t *c
                        have, cfg->max_body_bytes, cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD);
 }
 
-/* Builds a conf with defaults, the operator's properties and the fixed settings. */
-static rd_kafka_conf_t *build_conf(const struct bridge_config *cfg, const char *bootstrap,
+rd_kafka_conf_t *producer_conf_new(const struct bridge_config *cfg, const char *bootstrap,
                                    struct conf_error *err)
 {
     char errstr[512];
@@ -243,11 +243,12 @@ int producer_check_config(struct bridge_config *cfg, struct conf_error *err)
 {
     if (kafka_check_security(cfg, err) != 0)
         return -1;
-    rd_kafka_conf_t *conf = build_conf(cfg, NULL, err);
+    rd_kafka_conf_t *conf = producer_conf_new(cfg, NULL, err);
     if (conf == NULL)
         return -1;
+    int rc = kafka_conf_validate(conf, cfg, err);
     rd_kafka_conf_destroy(conf);
-    return 0;
+    return rc;
 }
 
 /* What a librdkafka error means for the webhook. A record over a size limit (librdkafka's
@@ -598,7 +599,7 @@ struct producer *producer_create(const struct bridge_config *cfg, const char *bo
         conf_errorf(err, cfg->file, NULL, "kafka", "out of memory");
         goto fail;
     }
-    if ((p->conf = build_conf(cfg, bootstrap, err)) == NULL)
+    if ((p->conf = producer_conf_new(cfg, bootstrap, err)) == NULL)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(p->conf, on_delivery);
     rd_kafka_conf_set_error_cb(p->conf, on_error);

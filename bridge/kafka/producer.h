@@ -18,8 +18,10 @@
 struct producer;
 
 /* Checks every kafka.librdkafka property with librdkafka itself, and refuses the ones the
- * delivery guarantee fixes (acks, enable.idempotence, ...). Returns 0, or -1 with
- * FILE:LINE:COL: kafka.librdkafka.NAME: message in err. */
+ * delivery guarantee fixes (acks, enable.idempotence, ...); then creates a client from the
+ * result without connecting, so that what librdkafka checks only then (certificate and key
+ * files that do not parse, the SASL mechanism and credentials) is reported too. Returns 0, or
+ * -1 with FILE:LINE:COL: kafka.librdkafka.NAME: message in err. */
 int producer_check_config(struct bridge_config *cfg, struct conf_error *err);
 
 /* Creates the producer for cfg, connecting to `bootstrap` (cfg->kafka.brokers, or the embedded

@@ -13,10 +13,17 @@
  * logs in with the same credential); Kafka 3.x and earlier, still most clusters, accept it. So
  * it is a warning at the setting's line, not an error: a bridge that never becomes ready with
  * a log that blames the password is what it saves an operator of a 4.x cluster from.
+ *
+ * What only a client can tell (a CA file that holds no certificate, a key that does not parse,
+ * an unknown SASL mechanism, SASL without a username) kafka_conf_validate() learns by creating
+ * one, offline: without bootstrap.servers librdkafka builds its TLS context and SASL state and
+ * connects nowhere. Its message names the property, or says which one it means, and that is
+ * mapped back to the line the operator wrote.
  */
 #include "security.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,4 +84,73 @@ int kafka_conf_apply(rd_kafka_conf_t *conf, const struct bridge_config *cfg,
         }
     }
     return 0;
+}
+
+/* librdkafka messages that concern a property without naming it. */
+static const char *const message_keys[][2] = {
+    {"Unsupported SASL mechanism", "sasl.mechanisms"},
+    {"sasl.username and sasl.password must be set", "sasl.mechanisms"},
+    {"Invalid sasl.kerberos", "sasl.mechanisms"},
+};
+
+static const struct conf_kv *find_prop(const struct bridge_config *cfg, const char *key)
+{
+    const struct conf_kv *found = NULL;
+    for (size_t i = 0; i != cfg->kafka.nprops; ++i)
+        if (strcmp(cfg->kafka.props[i].key, key) == 0)
+            found = &cfg->kafka.props[i]; /* the last one set is the one in force */
+    return found;
+}
+
+/* The configured property a client-creation message is about: the one a known message means,
+ * else one its text names (the longest, so "ssl.key.location" wins over a shorter key inside
+ * it); NULL when none of them was configured. */
+static const struct conf_kv *prop_of_message(const struct bridge_config *cfg, const char *msg)
+{
+    const struct conf_kv *best = NULL;
+    for (size_t i = 0; i != sizeof(message_keys) / sizeof(message_keys[0]); ++i)
+        if (strncmp(msg, message_keys[i][0], strlen(message_keys[i][0])) == 0) {
+            if ((best = find_prop(cfg, message_keys[i][1])) == NULL)
+                best = find_prop(cfg, "sasl.mechanism");
+            if (best != NULL)
+                return best;
+        }
+    for (size_t i = 0; i != cfg->kafka.nprops; ++i) {
+        const struct conf_kv *kv = &cfg->kafka.props[i];
+        if (strstr(msg, kv->key) != NULL && (best == NULL || strlen(kv->key) > strlen(best->key)))
+            best = kv;
+    }
+    if (best == NULL && strstr(msg, "sasl") != NULL)
+        best = find_prop(cfg, "security.protocol");
+    return best;
+}
+
+static void on_quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk, (void)level, (void)fac, (void)buf;
+}
+
+int kafka_conf_validate(const rd_kafka_conf_t *conf, const struct bridge_config *cfg,
+                        struct conf_error *err)
+{
+    char errstr[512];
+    rd_kafka_conf_t *copy = rd_kafka_conf_dup(conf);
+    if (copy == NULL)
+        return conf_errorf(err, cfg->file, NULL, "kafka.librdkafka", "out of memory");
+    /* its complaints (TLS errors, "no bootstrap.servers") are in errstr or irrelevant here */
+    rd_kafka_conf_set_log_cb(copy, on_quiet_log);
+    rd_kafka_conf_set(copy, "bootstrap.servers", "", errstr, sizeof(errstr));
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, copy, errstr, sizeof(errstr));
+    if (rk != NULL) {
+        rd_kafka_destroy(rk);
+        return 0;
+    }
+    rd_kafka_conf_destroy(copy); /* still ours when rd_kafka_new fails */
+    const struct conf_kv *kv = prop_of_message(cfg, errstr);
+    if (kv == NULL)
+        return conf_errorf(err, cfg->file, NULL, "kafka.librdkafka",
+                           "librdkafka refuses this configuration: %s", errstr);
+    char key[300];
+    snprintf(key, sizeof(key), "kafka.librdkafka.%s", kv->key);
+    return conf_errorf(err, cfg->file, &kv->pos, key, "%s", errstr);
 }

@@ -26,4 +26,12 @@ int kafka_check_security(struct bridge_config *cfg, struct conf_error *err);
 int kafka_conf_apply(rd_kafka_conf_t *conf, const struct bridge_config *cfg,
                      bool (*want)(const char *key), struct conf_error *err);
 
+/* Creates (and at once destroys) a client from a copy of conf without bootstrap servers, so
+ * that librdkafka makes the checks it makes only then: the TLS context (CA, certificate and key
+ * files that do not parse), the SASL mechanism and its credentials. Connects nowhere. Returns
+ * 0, or -1 with "FILE:LINE:COL: kafka.librdkafka.NAME: librdkafka's reason" for the property
+ * the reason concerns (without a position when none of cfg's properties is it). Any thread. */
+int kafka_conf_validate(const rd_kafka_conf_t *conf, const struct bridge_config *cfg,
+                        struct conf_error *err);
+
 #endif

@@ -6,6 +6,8 @@
  *   down BROKER_ID | up BROKER_ID
  *   rtt BROKER_ID MS            add round-trip latency
  *   errors APIKEY ERR [COUNT]   the next COUNT requests of APIKEY (0 = Produce) fail with ERR
+ *   topicerror NAME ERR         metadata answers ERR for topic NAME (0 clears it): 3 makes it
+ *                               missing (this mock creates every topic it is asked about)
  *   quit
  * First line of output: "bootstrap HOST:PORT[,...]". Usage: mock_kafka [BROKERS]
  */
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
             e = rd_kafka_mock_topic_create(mc, name, a, brokers < 3 ? brokers : 3);
         else if (strcmp(cmd, "leader") == 0 && sscanf(line, "%*s %255s %d %d", name, &a, &b) == 3)
             e = rd_kafka_mock_partition_set_leader(mc, name, a, b);
+        else if (strcmp(cmd, "topicerror") == 0 && sscanf(line, "%*s %255s %d", name, &a) == 2)
+            rd_kafka_mock_topic_set_error(mc, name, (rd_kafka_resp_err_t)a);
         else if (strcmp(cmd, "down") == 0 && sscanf(line, "%*s %d", &a) == 1)
             e = rd_kafka_mock_broker_set_down(mc, a);
         else if (strcmp(cmd, "up") == 0 && sscanf(line, "%*s %d", &a) == 1)
