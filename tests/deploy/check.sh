@@ -9,9 +9,12 @@
 #                 directory, grace period >= preStop + drain_delay + shutdown_timeout + margin,
 #                 Services/policies/HPA/PDB point at the Deployment's pods and ports
 #   config        every config in a rendered ConfigMap passes `webhook-bridge --check-config`
-#                 (env from the example Secret)
-#   topics        every topic such a config routes to (dead-letter included) has a KafkaTopic;
-#                 the compose stack's topic list matches --check-config for config/compose.yaml
+#                 (env from the example Secret and the container's env)
+#   topics        every topic such a config routes to (`webhook-bridge --list-topics`,
+#                 dead-letter included) has a KafkaTopic with the config's partitions and
+#                 replication, and every KafkaUser (deploy/topics, deploy/overlays/*/kafka) the
+#                 ACLs its role needs on each; deploy/compose/create-topics.sh creates what
+#                 --list-topics lists for config/compose.yaml
 #   dockerfile    dockerfilelint, plus this project's rules: pinned identical Debian 12 stages,
 #                 the build stage runs docker/build.sh build, numeric non-root USER, exec-form
 #                 ENTRYPOINT, the runtime packages exist and carry every library the binary needs
@@ -95,7 +98,10 @@ nm=$here/node_modules
 mkdir -p "$work/render"
 overlays=()
 for d in deploy/overlays/*/; do overlays+=("${d%/}"); done
-kustomizations=(deploy/base "${overlays[@]}" deploy/topics)
+# Kustomizations an overlay keeps for the Kafka cluster's namespace (its KafkaUser).
+kafka_sides=()
+for d in deploy/overlays/*/kafka/; do [ -e "$d" ] && kafka_sides+=("${d%/}"); done
+kustomizations=(deploy/base "${overlays[@]}" deploy/topics "${kafka_sides[@]}")
 render_all() {
     local rc=0
     [ ${#overlays[@]} -gt 0 ] || { echo "no overlay under deploy/overlays"; rc=1; }
@@ -124,23 +130,28 @@ policy_all() {
 check "policy: Deployment, Service, NetworkPolicy, PDB, HPA of each overlay" policy_all
 
 # --- config and topics -----------------------------------------------------------------------------
-# Topics a config routes to, as --check-config prints them ("pattern -> t1, t2" lines and the
-# dead_letter_topic settings), one a line.
-routed_topics() {
-    awk '/ -> / { sub(/.* -> /, ""); n = split($0, t, /, */); for (i = 1; i <= n; i++) print t[i] }
-         /^ *dead_letter_topic: / && $2 != "none" { print $2 }' "$1" | sort -u
+# A CA file for configs whose ssl.ca.location lives on a Secret volume in the pod (policy checks
+# the mount; here --check-config needs a certificate to read): KAFKA_CA_FILE.
+make_ca() {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=deploy check CA" \
+        -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
 }
 check_configs() {
     local rc=0 env=() n=0
     [ -x "$bin" ] || { echo "BRIDGE_BIN $bin is not an executable: build first"; return 1; }
+    make_ca || { echo "openssl cannot make a CA"; return 1; }
     mapfile -t env < <(cat "$work"/configs/*/env 2>/dev/null | sort -u)
+    env+=("KAFKA_CA_FILE=$work/ca.pem")
     for f in "$work"/configs/*/*--*; do
         [ -e "$f" ] || continue
+        case $f in *.check | *.topics) continue ;; esac
         n=$((n + 1))
-        if env -i PATH="$PATH" "${env[@]}" "$bin" --check-config --config "$f" >"$f.check" 2>&1; then
-            routed_topics "$f.check" >"$f.topics"
-        else
+        if ! env -i PATH="$PATH" "${env[@]}" "$bin" --check-config --config "$f" >"$f.check" 2>&1; then
             echo "${f#"$work"/configs/}: --check-config failed:"
+            cat "$f.check"
+            rc=1
+        elif ! env -i PATH="$PATH" "${env[@]}" "$bin" --list-topics --config "$f" >"$f.topics" 2>"$f.check"; then
+            echo "${f#"$work"/configs/}: --list-topics failed:"
             cat "$f.check"
             rc=1
         fi
@@ -151,22 +162,28 @@ check_configs() {
 check "config: every ConfigMap config passes webhook-bridge --check-config" check_configs
 
 check_topics() {
-    local rc=0 n=0
+    local rc=0 n=0 k users=()
+    for k in deploy/topics "${kafka_sides[@]}"; do users+=("$work/render/${k//\//_}.yaml"); done
     for t in "$work"/configs/*/*.topics; do
         [ -e "$t" ] || continue
         n=$((n + 1))
         node "$here/manifests.mjs" topics "$t" "$work/render/deploy_topics.yaml" || rc=1
+        node "$here/manifests.mjs" acls "$t" "${t%.topics}" "${users[@]}" || rc=1
     done
     [ "$n" -gt 0 ] || { echo "no routed topics known (config check failed?)"; rc=1; }
-    # The compose stack creates its topics from config/compose.yaml with its own YAML reading.
-    "$bin" --check-config --config config/compose.yaml >"$work/compose.check" || rc=1
-    if ! diff <(routed_topics "$work/compose.check") <(sh deploy/compose/create-topics.sh config/compose.yaml); then
-        echo "deploy/compose/create-topics.sh reads other topics from config/compose.yaml than --check-config (< vs >)"
+    # The compose stack creates its topics from --list-topics of config/compose.yaml: what the
+    # script would create, in its dry run, is each listed topic with its layout.
+    "$bin" --list-topics --config config/compose.yaml >"$work/compose.topics" || rc=1
+    if ! diff <(sed 's/^{"topic":"\([^"]*\)","partitions":\([0-9]*\),"replication":\([0-9]*\).*/\1 \2 \3/' "$work/compose.topics") \
+        <(sh deploy/compose/create-topics.sh "$work/compose.topics"); then
+        echo "deploy/compose/create-topics.sh would create other topics than --list-topics lists for config/compose.yaml (< vs >)"
         rc=1
     fi
+    grep -q -- '--list-topics' docker/compose.yaml ||
+        { echo "docker/compose.yaml does not give kafka-init the output of --list-topics"; rc=1; }
     return $rc
 }
-check "topics: every routed topic has a KafkaTopic; compose creates every routed topic" check_topics
+check "topics: every routed topic has a KafkaTopic and the KafkaUsers' ACLs; compose creates every routed topic" check_topics
 
 # --- Dockerfile ------------------------------------------------------------------------------------
 dockerfile_rules() {

@@ -5,17 +5,30 @@
 //                                               an object of a kind without a schema fails
 //   node manifests.mjs policy RENDERED OUTDIR  the Deployment keeps the promises of issue 5
 //                                               (probes, security, drain timing, config mount)
-//                                               and each ConfigMap file is written to OUTDIR for
-//                                               --check-config, with the Secret example's keys
-//                                               as OUTDIR/env
+//                                               and its config's needs (issue 14: every ${VAR}
+//                                               it reads is in the pod's environment, every
+//                                               kafka.librdkafka file is on a Secret volume,
+//                                               the NetworkPolicy lets it reach the brokers'
+//                                               ports); each ConfigMap file is written to
+//                                               OUTDIR for --check-config, with the Secret
+//                                               example's keys and the container's env as
+//                                               OUTDIR/env
 //   node manifests.mjs rulespec RULE OUT       writes the rule groups of a PrometheusRule as a
 //                                               plain Prometheus rules file (for promtool)
 //   node manifests.mjs queries FILE...         prints the metric names the PromQL expressions of
 //                                               a Grafana dashboard or a PrometheusRule use
-//   node manifests.mjs topics ROUTED RENDERED  every topic in ROUTED (one a line) has a
-//                                               KafkaTopic in RENDERED
+//   node manifests.mjs topics LIST RENDERED    every topic in LIST (`webhook-bridge --list-topics`
+//                                               output) has a KafkaTopic in RENDERED with its
+//                                               partitions and replication
+//   node manifests.mjs acls LIST CONFIG RENDERED...  every KafkaUser in RENDERED has the ACLs
+//                                               its role needs for every topic in LIST (CONFIG's
+//                                               --list-topics): the bridge's users Write and
+//                                               Describe (Create with kafka.create_topics) and
+//                                               IdempotentWrite; a *-replay user Read on the
+//                                               dead-letter topics, Write on the others, never
+//                                               Write on a dead-letter topic
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseAllDocuments, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 
 const problems = [];
 const fail = (msg) => problems.push(msg);
@@ -87,7 +100,16 @@ function policy(file, outdir) {
   const secretEnv = objs
     .filter((o) => o.kind === "Secret")
     .flatMap((s) => Object.keys({ ...(s.stringData ?? {}), ...(s.data ?? {}) }));
-  writeFileSync(`${outdir}/env`, secretEnv.map((k) => `${k}=placeholder-${k.toLowerCase()}\n`).join(""));
+  // what the pod's environment holds: the Secret example's keys (envFrom) and the container's
+  // own env (a literal value as it is, one from a Secret or ConfigMap as a placeholder)
+  const containerEnv = deps
+    .flatMap((d) => d.spec.template.spec.containers.filter((c) => c.name === "webhook-bridge"))
+    .flatMap((c) => c.env ?? []);
+  const envLines = [
+    ...secretEnv.map((k) => `${k}=placeholder-${k.toLowerCase()}`),
+    ...containerEnv.map((e) => `${e.name}=${e.value ?? `placeholder-${e.name.toLowerCase()}`}`),
+  ];
+  writeFileSync(`${outdir}/env`, envLines.map((l) => l + "\n").join(""));
 
   for (const d of deps) {
     const spec = d.spec.template.spec;
@@ -139,6 +161,7 @@ function policy(file, outdir) {
       fail(`${where}: --config ${cfgPath}: volume ${mount.name} has no ConfigMap key ${key}`);
       continue;
     }
+    configNeeds(where, text, c, spec, objs);
     // Shutdown timing: the grace period runs from the start of preStop.
     const pre = c.lifecycle?.preStop?.exec?.command ?? [];
     const preStopS = pre.length && /sleep$/.test(pre[0]) ? Number(pre[1]) : c.lifecycle?.preStop?.sleep?.seconds ?? 0;
@@ -173,16 +196,136 @@ function policy(file, outdir) {
   console.log(`${deps.length} Deployment checked, ${n} config file(s) extracted`);
 }
 
-function topics(routedFile, rendered) {
-  const routed = readFileSync(routedFile, "utf8").split("\n").filter(Boolean);
-  if (routed.length === 0) fail(`${routedFile}: no routed topics (did --check-config's output change?)`);
-  const have = new Set(
+// ${VAR:-default} -> default, ${VAR} -> env[VAR] (undefined when the pod does not set it).
+const expand = (v, env = {}) =>
+  String(v).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name, dflt) => env[name] ?? dflt ?? "");
+const envVars = (text) =>
+  [...text.replace(/^\s*#.*$/gm, "").matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}/g)].map((m) => ({
+    name: m[1],
+    hasDefault: m[2] !== undefined,
+  }));
+
+// What the config in the ConfigMap needs from the pod around it.
+function configNeeds(where, text, c, spec, objs) {
+  const literalEnv = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+  const envNames = new Set((c.env ?? []).map((e) => e.name));
+  const hasEnvFrom = (c.envFrom ?? []).length > 0;
+  for (const v of envVars(text))
+    if (!v.hasDefault && !envNames.has(v.name) && !hasEnvFrom)
+      fail(`${where}: the config reads \${${v.name}} but the container's environment does not set it`);
+  let cfg;
+  try {
+    cfg = parse(text);
+  } catch (e) {
+    fail(`${where}: the config is no YAML: ${e.message}`);
+    return;
+  }
+  // Files a librdkafka property names: on a read-only volume from a Secret (a CA, a key).
+  const props = cfg?.kafka?.librdkafka ?? {};
+  for (const [k, raw] of Object.entries(props)) {
+    if (!/\.location$/.test(k) && k !== "sasl.kerberos.keytab") continue;
+    const path = expand(raw, literalEnv);
+    if (path === "probe" || path.startsWith("/etc/ssl/")) continue; // the image's CA bundle
+    const m = (c.volumeMounts ?? []).find((vm) => path.startsWith(vm.mountPath.replace(/\/?$/, "/")));
+    const vol = m && (spec.volumes ?? []).find((v) => v.name === m.name);
+    if (!vol) fail(`${where}: kafka.librdkafka.${k} ${path} is on no volume mount`);
+    else if (!vol.secret && !vol.projected) fail(`${where}: kafka.librdkafka.${k} ${path}: volume ${vol.name} is not a Secret`);
+    else if (vol.secret?.items && !vol.secret.items.some((i) => path === m.mountPath.replace(/\/?$/, "/") + i.path))
+      fail(`${where}: kafka.librdkafka.${k} ${path}: Secret ${vol.secret.secretName} mounts no such item`);
+  }
+  // The brokers must be reachable: an egress rule with their port, and a destination that can
+  // be theirs. A Service name (svc.ns, svc.ns.svc[.cluster.local]) is in namespace ns: a rule
+  // to that namespace or an ipBlock; any other host is outside the cluster: an ipBlock.
+  const brokers = expand(cfg?.kafka?.brokers ?? "", literalEnv);
+  if (brokers === "" || brokers === "embedded") return;
+  const podLabels = objs.find((o) => o.kind === "Deployment")?.spec.template.metadata?.labels ?? {};
+  const policies = objs.filter(
+    (np) =>
+      np.kind === "NetworkPolicy" &&
+      (np.spec.policyTypes ?? []).includes("Egress") &&
+      Object.entries(np.spec.podSelector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v),
+  );
+  for (const b of brokers.split(",")) {
+    const [host, portText] = b.trim().split(/:(?=\d+$)/);
+    const port = Number(portText);
+    const labels = host.split(".");
+    const ns = labels.length === 2 || labels[2] === "svc" ? labels[1] : undefined;
+    const reaches = (peer) =>
+      peer.ipBlock !== undefined ||
+      (ns !== undefined && peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === ns);
+    for (const np of policies) {
+      const ok = (np.spec.egress ?? []).some(
+        (r) => (!r.ports || r.ports.some((p) => p.port === port)) && (!r.to || r.to.some(reaches)),
+      );
+      if (!ok)
+        fail(`${where}: ${id(np)} allows no egress to ${host}:${port} of kafka.brokers ` +
+             `(${ns ? `namespace ${ns}` : "outside the cluster: an ipBlock"}, port ${port})`);
+    }
+  }
+}
+
+const readList = (file) =>
+  readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+
+function topics(listFile, rendered) {
+  const routed = readList(listFile);
+  if (routed.length === 0) fail(`${listFile}: no routed topics (did --list-topics's output change?)`);
+  const have = new Map(
     load(rendered)
       .filter((o) => o.kind === "KafkaTopic")
-      .map((o) => o.spec?.topicName ?? o.metadata.name),
+      .map((o) => [o.spec?.topicName ?? o.metadata.name, o]),
   );
-  for (const t of routed) if (!have.has(t)) fail(`topic ${t} is routed by the config but has no KafkaTopic in ${rendered}`);
+  for (const t of routed) {
+    const kt = have.get(t.topic);
+    if (!kt) fail(`topic ${t.topic} is routed by the config but has no KafkaTopic in ${rendered}`);
+    else if (kt.spec.partitions !== t.partitions || kt.spec.replicas !== t.replication)
+      fail(`KafkaTopic ${kt.metadata.name}: ${kt.spec.partitions} partitions, ${kt.spec.replicas} replicas; ` +
+           `the config says ${t.partitions} and ${t.replication} (kafka.topic_partitions, kafka.topic_replication)`);
+  }
   console.log(`${routed.length} routed topics, ${have.size} KafkaTopics`);
+}
+
+// Does ACL a match a resource of `type` named `name`?
+const covers = (a, type, name) =>
+  a.resource?.type === type &&
+  (type === "cluster" ||
+    a.resource.name === "*" ||
+    ((a.resource.patternType ?? "literal") === "literal" ? a.resource.name === name : name.startsWith(a.resource.name)));
+const allowed = (acls, type, name, op) =>
+  acls.some((a) => (a.type ?? "allow") === "allow" && covers(a, type, name) && (a.operations ?? [a.operation]).some((o) => o === op || o === "All")) &&
+  !acls.some((a) => a.type === "deny" && covers(a, type, name) && (a.operations ?? [a.operation]).some((o) => o === op || o === "All"));
+
+function acls(listFile, configFile, rendered) {
+  const routed = readList(listFile);
+  const createTopics = parse(readFileSync(configFile, "utf8"))?.kafka?.create_topics === true;
+  const users = rendered.flatMap(load).filter((o) => o.kind === "KafkaUser");
+  if (users.length === 0) fail(`no KafkaUser in ${rendered.join(" ")}`);
+  for (const u of users) {
+    const where = `KafkaUser ${u.metadata.name}`;
+    const list = u.spec?.authorization?.acls ?? [];
+    if (u.spec?.authorization?.type !== "simple") fail(`${where}: authorization must be simple (ACLs)`);
+    const need = (op, t, why) => allowed(list, "topic", t, op) || fail(`${where}: no ${op} on topic ${t} (${why})`);
+    if (u.metadata.name.endsWith("-replay")) {
+      for (const t of routed) {
+        if (t.dead_letter) {
+          need("Read", t.topic, "replay reads the dead-letter topic");
+          if (allowed(list, "topic", t.topic, "Write"))
+            fail(`${where}: Write on dead-letter topic ${t.topic}: only the bridge may write it (replay trusts it)`);
+        } else {
+          need("Write", t.topic, "replay publishes to the routed topics");
+        }
+      }
+      continue;
+    }
+    for (const t of routed) {
+      need("Write", t.topic, `routed by ${configFile}`);
+      need("Describe", t.topic, "metadata of the topic");
+      if (createTopics) need("Create", t.topic, "kafka.create_topics is on");
+    }
+    if (!allowed(list, "cluster", "kafka-cluster", "IdempotentWrite"))
+      fail(`${where}: no IdempotentWrite on the cluster (the idempotent producer's InitProducerId)`);
+  }
+  console.log(`${users.length} KafkaUsers checked against ${routed.length} topics`);
 }
 
 function rulespec(file, out) {
@@ -225,9 +368,10 @@ try {
   if (cmd === "validate") await validate(args);
   else if (cmd === "policy") policy(args[0], args[1]);
   else if (cmd === "topics") topics(args[0], args[1]);
+  else if (cmd === "acls") acls(args[0], args[1], args.slice(2));
   else if (cmd === "rulespec") rulespec(args[0], args[1]);
   else if (cmd === "queries") queries(args);
-  else fail(`usage: manifests.mjs validate|policy|topics ...`);
+  else fail(`usage: manifests.mjs validate|policy|topics|acls ...`);
 } catch (e) {
   fail(e.message);
 }

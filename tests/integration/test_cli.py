@@ -1,6 +1,7 @@
 """`webhook-bridge --check-config`: the resolved routing table with secrets masked and exit 0,
 or FILE:LINE:COL: key: message and exit 2, including the checks only librdkafka can make; and a start-up failure (port in use) as exit 2
 with the address named."""
+import json
 import os
 import socket
 import subprocess
@@ -83,12 +84,83 @@ class CheckConfig(unittest.TestCase):
             self.assertIn(want, err)
             self.assertEqual(out, "")
 
+    def test_what_only_a_librdkafka_client_checks_is_reported_at_the_property_line(self):
+        """--check-config creates a client offline: a CA file that holds no certificate, an
+        unknown SASL mechanism, SASL without a username (librdkafka says so only in
+        rd_kafka_new) are errors at the property's line."""
+        with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as junk:
+            junk.write("not a certificate\n")
+        sasl = ("    security.protocol: SASL_SSL\n    sasl.mechanisms: {mech}\n"
+                "{user}    sasl.password: not-printed-pw-81\n    ssl.ca.location: {ca}\n")
+        good_ca = "/etc/ssl/certs/ca-certificates.crt"
+        user = "    sasl.username: bridge\n"
+        cases = [
+            (sasl.format(mech="PLAIN", user=user, ca=junk.name),
+             "FILE:8:5: kafka.librdkafka.ssl.ca.location: ssl.ca.location failed: "),
+            (sasl.format(mech="PLAINN", user=user, ca=good_ca),
+             "FILE:5:5: kafka.librdkafka.sasl.mechanisms: Unsupported SASL mechanism: PLAINN"),
+            (sasl.format(mech="PLAIN", user="", ca=good_ca),
+             "FILE:5:5: kafka.librdkafka.sasl.mechanisms: sasl.username and sasl.password must be set"),
+        ]
+        try:
+            for props, want in cases:
+                text = GOOD.replace("    compression.type: zstd\n", props)
+                code, out, err = check(text, {"CLI_TEST_SECRET": "cli-test-secret-value"})
+                self.assertEqual((code, out), (2, ""), err)
+                self.assertIn(want, err)
+                self.assertNotIn("not-printed-pw-81", err)
+            # the same SASL_SSL settings with a real CA bundle pass
+            code, _, err = check(GOOD.replace("    compression.type: zstd\n",
+                                              sasl.format(mech="PLAIN", user=user, ca=good_ca)),
+                                 {"CLI_TEST_SECRET": "cli-test-secret-value"})
+            self.assertEqual(code, 0, err)
+        finally:
+            os.unlink(junk.name)
+
+    def test_connect_needs_check_config(self):
+        code, out, err = run_bridge(["--connect"], GOOD, {"CLI_TEST_SECRET": "cli-test-secret-value"})
+        self.assertEqual(code, 2)
+        self.assertIn("usage:", err)
+
     def test_missing_file(self):
         p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", "/nonexistent.yaml"],
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn("/nonexistent.yaml: cannot open", p.stderr)
 
+
+
+class ListTopics(unittest.TestCase):
+    def test_routed_topics_as_json_lines_in_file_order(self):
+        # never connects: the brokers need not exist
+        text = GOOD.replace("  brokers: embedded\n", "  brokers: 127.0.0.1:9\n  topic_partitions: 12\n"
+                            "  topic_replication: 2\n").replace("kafka:\n", "dead_letter_topic: webhooks.dead-letter\nkafka:\n", 1)
+        code, out, err = run_bridge(["--list-topics"], text, {"CLI_TEST_SECRET": "cli-test-secret-value"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err, "")
+        rows = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(rows, [
+            {"topic": t, "partitions": 12, "replication": 2, "dead_letter": t == "webhooks.dead-letter"}
+            for t in ["webhooks.all", "membership.accounts", "membership.connected",
+                      "notifications.connected", "webhooks.dead-letter"]])
+
+    def test_defaults_and_shipped_configs(self):
+        # embedded: replication defaults to 1 (one in-process broker)
+        code, out, err = run_bridge(["--list-topics"], GOOD, {"CLI_TEST_SECRET": "cli-test-secret-value"})
+        self.assertEqual(code, 0, err)
+        self.assertEqual({(r["partitions"], r["replication"]) for r in map(json.loads, out.splitlines())}, {(3, 1)})
+        code, out, err = run_bridge(["--list-topics"], open(os.path.join(SOURCE_DIR, "config", "compose.yaml")).read())
+        self.assertEqual(code, 0, err)
+        rows = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(len(rows), 20)
+        self.assertEqual([r["topic"] for r in rows if r["dead_letter"]], ["webhooks.dead-letter"])
+
+    def test_invalid_config_exits_2_with_the_error(self):
+        code, out, err = run_bridge(["--list-topics"], GOOD.replace('"*": webhooks.all', '"*": "bad topic"'),
+                                    {"CLI_TEST_SECRET": "cli-test-secret-value"})
+        self.assertEqual((code, out), (2, ""))
+        self.assertIn("FILE:13:", err)
+        self.assertIn("sources.mono.routes", err)
 
 
 class Listen(unittest.TestCase):
