@@ -20,7 +20,10 @@
 # Each node has a PLAINTEXT listener (also between brokers), a SASL_SSL one (the certificate
 # signed by DIR/ca.pem; user `bridge` with SCRAM-SHA-512, and with PLAIN, whose password is the
 # same) and a CONTROLLER one. PLAIN is there because Debian 12's librdkafka 2.0.2 cannot log in
-# with SCRAM at all (see tests/kafka/README.md); Kafka's own Java client can. The cluster is shaped like production
+# with SCRAM at all (see tests/kafka/README.md); Kafka's own Java client can. ACLs are enforced
+# (StandardAuthorizer) where a test sets them: PLAINTEXT and CONTROLLER connections (brokers,
+# controllers, the tests' own clients) are ANONYMOUS, a super user, and a SASL user may do what no
+# ACL on the resource restricts (allow.everyone.if.no.acl.found). The cluster is shaped like production
 # where it matters: default.replication.factor=3, min.insync.replicas=2, no auto-created topics.
 # It is shaped for a small test machine elsewhere: 384 MB heaps, a 2 MB log-cleaner buffer
 # instead of 128 MB, and a broker that stops heartbeating is fenced (and leaves the ISR) after
@@ -157,6 +160,9 @@ transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 auto.create.topics.enable=false
 unclean.leader.election.enable=false
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
+allow.everyone.if.no.acl.found=true
 group.initial.rebalance.delay.ms=0
 log.cleaner.dedupe.buffer.size=2097152
 log.cleaner.threads=1
