@@ -28,6 +28,7 @@
  */
 #include "connect.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdarg.h>
@@ -92,7 +93,6 @@ static void fail(struct check *c, const char *fmt, ...)
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     struct check *c = opaque;
-    c->last_err = (rd_kafka_resp_err_t)err;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char why[400];
         c->last_err = rd_kafka_fatal_error(rk, why, sizeof(why));
@@ -101,9 +101,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
         c->stop_waiting = true;
         return;
     }
-    /* librdkafka's summary says nothing the per-broker error before it did not */
-    if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || c->last_error[0] == '\0')
-        snprintf(c->last_error, sizeof(c->last_error), "%s", reason);
+    /* the error that ended the wait is the one to report; librdkafka's "all brokers down" that
+     * follows a broker's own error says nothing more */
+    if (c->stop_waiting ||
+        (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && c->last_error[0] != '\0'))
+        return;
+    c->last_err = (rd_kafka_resp_err_t)err;
+    snprintf(c->last_error, sizeof(c->last_error), "%s", reason);
     if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
         c->stop_waiting = true;
 }
@@ -140,7 +144,7 @@ static void describe_login(rd_kafka_conf_t *conf, char *buf, size_t size)
     bool has_cert = rd_kafka_conf_get(conf, "ssl.certificate.location", cert, &n) ==
                         RD_KAFKA_CONF_OK && n > 1;
     for (char *p = proto; *p; ++p)
-        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+        *p = (char)toupper((unsigned char)*p);
     if (strncmp(proto, "SASL_", 5) == 0)
         snprintf(buf, size, "%s, %s as %s", proto, mech, user[0] ? user : "(no sasl.username)");
     else if (strcmp(proto, "SSL") == 0)
@@ -149,17 +153,15 @@ static void describe_login(rd_kafka_conf_t *conf, char *buf, size_t size)
         snprintf(buf, size, "%s, no authentication", proto);
 }
 
-/* Polls callbacks for up to ms (or until told to stop). */
+/* Serves callbacks for up to ms, or until one says that waiting longer is pointless. */
 static void serve(rd_kafka_t *rk, struct check *c, int ms)
 {
-    for (uint64_t until = monotonic_ms() + (uint64_t)ms; !c->stop_waiting;) {
-        rd_kafka_poll(rk, 0);
+    uint64_t until = monotonic_ms() + (uint64_t)ms;
+    while (!c->stop_waiting) {
         uint64_t now = monotonic_ms();
-        if (now >= until || c->stop_waiting)
+        if (now >= until)
             break;
-        rd_kafka_poll(rk, (int)(until - now < 50 ? until - now : 50));
-        if (monotonic_ms() >= until)
-            break;
+        rd_kafka_poll(rk, until - now < 50 ? (int)(until - now) : 50);
     }
 }
 
@@ -172,11 +174,9 @@ static bool check_brokers(rd_kafka_t *rk, struct check *c, const char *login)
         uint64_t left = deadline - monotonic_ms();
         /* short requests, so that an authentication error ends the wait soon */
         e = rd_kafka_metadata(rk, 0, NULL, &md, (int)(left < 1000 ? left : 1000));
-        rd_kafka_poll(rk, 0);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
-        if (!c->stop_waiting)
-            serve(rk, c, 100);
+        serve(rk, c, 100);
     }
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
         ok(c, "brokers reachable (%d broker%s, %s)", md->broker_cnt,
@@ -316,7 +316,7 @@ static void check_topics(rd_kafka_t *rk, struct check *c)
 static void check_producer_id(rd_kafka_t *rk, struct check *c)
 {
     uint64_t deadline = monotonic_ms() + CONNECT_TIMEOUT_MS;
-    c->stop_waiting = false;
+    c->stop_waiting = false; /* from here only a fatal error ends the wait early */
     while (!c->pid_assigned && !c->stop_waiting && monotonic_ms() < deadline)
         rd_kafka_poll(rk, 50);
     if (c->pid_assigned)
