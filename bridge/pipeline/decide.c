@@ -19,11 +19,13 @@ static void decide_verified(const struct source_rt *src, const struct request_vi
         if (d->ev.key.base == d->ev.id.base)
             d->ev.key = id;
         d->ev.id = id;
+        d->ev.id_from = "ce_id";
     }
     int64_t t;
     if (time.base != NULL && normalize_parse_time(time, &t) == 0) {
         normalize_format_time(t, d->ev.time_buf);
         d->ev.time = bytes_str(d->ev.time_buf);
+        d->ev.time_from = "ce_time";
     }
     const struct conf_route *route = nr == NORMALIZE_OK ? route_match(src->routes, d->ev.type) : NULL;
     if (route != NULL) {
@@ -33,6 +35,7 @@ static void decide_verified(const struct source_rt *src, const struct request_vi
             return;
         }
         d->status = BRIDGE_ACCEPTED;
+        d->route = route;
         d->topics = (const char *const *)route->topics;
         d->metrics = src->route_topics[route - src->conf->routes];
         d->ntopics = route->ntopics;
@@ -48,6 +51,20 @@ static void decide_verified(const struct source_rt *src, const struct request_vi
     d->topics = (const char *const *)&src->conf->dead_letter_topic;
     d->metrics = &src->dead_letter;
     d->ntopics = 1;
+}
+
+enum bridge_status decide_admit(const struct runtime *rt, struct bytes path, struct bytes method,
+                                size_t body_len, size_t max_body_bytes,
+                                const struct source_rt **src)
+{
+    *src = runtime_find(rt, path);
+    if (*src == NULL)
+        return BRIDGE_NOT_FOUND;
+    if (!bytes_eq(method, BYTES_LIT("POST")))
+        return BRIDGE_METHOD_NOT_ALLOWED;
+    if (body_len > max_body_bytes)
+        return BRIDGE_BODY_TOO_LARGE;
+    return BRIDGE_ACCEPTED;
 }
 
 void decide(const struct source_rt *src, const struct request_view *req, int64_t now_ms,

@@ -20,11 +20,20 @@ struct decision {
     enum verify_result verify;    /* why verification failed, VERIFY_OK otherwise */
     const char *reason;           /* static text for logs: a verify or dead-letter reason */
     struct event ev;              /* id and time are set from normalization on */
+    const struct conf_route *route; /* the route that matched (ACCEPTED), borrowed; else NULL */
     struct envelope env;
     const char *const *topics;    /* borrowed from the runtime's config */
     const struct topic_metrics *metrics; /* parallel to topics */
     size_t ntopics;
 };
+
+/* What is answered before any decision, from the request line and the body's length alone:
+ * NOT_FOUND when no source serves `path`, METHOD_NOT_ALLOWED for a method other than POST,
+ * BODY_TOO_LARGE past max_body_bytes; else ACCEPTED, and the request goes on to decide().
+ * *src is the source serving path (NULL when none), also on a refusal. Any thread. */
+enum bridge_status decide_admit(const struct runtime *rt, struct bytes path, struct bytes method,
+                                size_t body_len, size_t max_body_bytes,
+                                const struct source_rt **src);
 
 /* Decides what to do with request `req` for source `src`, received at now_ms (Unix ms; for
  * timestamps) and mono_ns (a monotonic clock; for the rate limit). A webhook over the source's

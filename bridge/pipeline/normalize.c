@@ -352,6 +352,8 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
     if (ev->id.base == NULL) {
         normalize_hash_id(src->name, req->body, ev->id_buf);
         ev->id = bytes_of(ev->id_buf, 64);
+    } else {
+        ev->id_from = src->id.value;
     }
     /* the time is always written anew, in one form: RFC 3339 UTC with milliseconds */
     h = HIT(PTR_TIME);
@@ -362,10 +364,14 @@ enum normalize_result normalize_event(const struct normalizer *n, const struct r
                                           (h->raw.base[0] >= '0' && h->raw.base[0] <= '9'));
         if (!number || normalize_time_value(h->raw, true, src->time_format, &t_ms) != 0)
             ev->time_invalid = true, t_ms = now_ms;
+        else
+            ev->time_from = src->time.value;
     } else {
         struct bytes v = field_text(&src->time, h, req, &sp, NORMALIZE_MAX_TIME, &bad);
         if (v.base != NULL && normalize_time_value(v, false, src->time_format, &t_ms) != 0)
             ev->time_invalid = true, t_ms = now_ms;
+        else if (v.base != NULL)
+            ev->time_from = src->time.value;
     }
     normalize_format_time(t_ms, ev->time_buf);
     ev->time = bytes_str(ev->time_buf);

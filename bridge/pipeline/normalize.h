@@ -37,6 +37,10 @@ struct event {
                           UTC with milliseconds (in time_buf) */
     struct bytes key;  /* first key pointer holding a string, else the id */
     const char *key_from; /* the key pointer that produced the key (config's), or "id" */
+    const char *id_from;  /* the id pointer or header (config's) that gave the id, or NULL:
+                             hashed (absent, or not usable text) */
+    const char *time_from; /* the time pointer or header that gave the time, or NULL: the
+                              receive time (absent, or not a time: see time_invalid) */
     bool time_invalid;    /* the source's time was there but not a time: receive time used */
     char id_buf[72];
     char time_buf[40];

@@ -93,6 +93,10 @@ static void test_normalize_and_envelope(void)
     CHECK_STR(str(ev.id), "evt_1");
     CHECK_STR(str(ev.time), "2026-03-14T09:12:51.702Z");
     CHECK_STR(str(ev.key), "acc_9");
+    /* where each came from, for webhook-bridge explain: the config's pointers */
+    CHECK_STR(ev.id_from, "/event_id");
+    CHECK_STR(ev.time_from, "/timestamp");
+    CHECK_STR(ev.key_from, "/data/account/_id");
     CHECK(envelope_build(&src, &ev, &rv, &env) == 0);
     CHECK(env.value.base == rv.body.base && env.value.len == rv.body.len); /* bytes as received */
     CHECK_STR(str(env.key), "acc_9");
@@ -121,6 +125,8 @@ static void test_normalize_and_envelope(void)
     CHECK(strlen(want) == 64);
     CHECK_STR(str(ev.time), "2026-03-14T09:32:45.123Z");
     CHECK_STR(str(ev.key), "acc_obj");
+    CHECK(ev.id_from == NULL && ev.time_from == NULL); /* hashed, the receive time */
+    CHECK_STR(ev.key_from, "/data/object/account");
     CHECK(envelope_build(&src, &ev, &rv, &env) == 0);
     CHECK(hdr(&env, "traceparent", buf) == NULL);
     envelope_release(&env);
@@ -138,6 +144,15 @@ static void test_normalize_and_envelope(void)
     rv = req_of("{\"event\":\"x\",\"event_id\":\"e2\",\"data\":{}}", NULL, 0);
     CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.key), "e2");
+    CHECK_STR(ev.key_from, "id");
+    CHECK_STR(ev.id_from, "/event_id");
+    event_release(&ev);
+    /* a time that is no time: the receive time, and no pointer named as its origin */
+    rv = req_of("{\"event\":\"x\",\"event_id\":7,\"timestamp\":\"yesterday\"}", NULL, 0);
+    CHECK(normalize_event(nz(&src), &rv, now, &ev) == NORMALIZE_OK);
+    CHECK(ev.time_invalid && ev.time_from == NULL);
+    CHECK_STR(str(ev.id), "7");
+    CHECK_STR(ev.id_from, "/event_id"); /* an integer id is the provider's too */
     event_release(&ev);
 
     /* failures: not JSON, not an object, no type, a type that is not a string */
@@ -174,6 +189,7 @@ static void test_normalize_and_envelope(void)
     CHECK(normalize_event(nz(&gh), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.type), "push");
     CHECK_STR(str(ev.id), "72d3162e-cc78");
+    CHECK_STR(ev.id_from, "x-github-delivery");
     event_release(&ev);
     /* a header attribute that is not UTF-8 text is refused, and the dead letter gets safe values */
     struct header_view badh[] = {{BYTES_LIT("X-GitHub-Event"), BYTES_LIT("pu\xffsh")},
@@ -183,6 +199,7 @@ static void test_normalize_and_envelope(void)
     CHECK_STR(normalize_result_name(NORMALIZE_BAD_ATTRIBUTE), "invalid_attribute");
     CHECK(ev.type.base == NULL);
     CHECK(ev.id.len == 64 && ev.key.base == ev.id.base);
+    CHECK(ev.id_from == NULL); /* the header's bytes were refused: hashed */
     event_release(&ev);
     /* a body that is not JSON: the dead letter still gets a safe id, not the header's bytes */
     rv = req_of("not json", badh, 2);
