@@ -7,6 +7,7 @@
 #define BRIDGE_CORE_STATUS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* X(code, name, http_status, retriable)
  * ACCEPTED and DEAD_LETTERED answer with the source's success_status; 200 here is the default. */
@@ -42,6 +43,15 @@ const char *bridge_status_name(enum bridge_status st);
 int bridge_status_http(enum bridge_status st);
 /* Whether the provider should retry (the answer carries Retry-After). */
 bool bridge_status_retriable(enum bridge_status st);
+/* The longest answer body bridge_status_body() writes. */
+#define BRIDGE_STATUS_BODY_MAX 448
+
+/* Writes the body every webhook answer carries, {"status":"NAME","id":"ID"} and a newline,
+ * to out (BRIDGE_STATUS_BODY_MAX bytes) and returns its length. `id` (id_len bytes, may be
+ * 0) is left out when over 64 bytes, not cut; JSON-escaped. The HTTP layer answers with it
+ * and `webhook-bridge explain` prints it. Any thread. */
+size_t bridge_status_body(enum bridge_status st, const char *id, size_t id_len, char *out);
+
 /* Whether the code counts as success (the webhook is safe). */
 static inline bool bridge_status_ok(enum bridge_status st)
 {

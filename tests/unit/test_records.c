@@ -214,6 +214,53 @@ static void test_dead_letter(void)
     decision_release(&d);
 }
 
+/* What webhook-bridge explain shows beside the record: the answers before any decision,
+ * the route that matched, where the id came from, and the answer body. */
+static void test_explained(void)
+{
+    const struct source_rt *src = (const struct source_rt *)1;
+    CHECK(decide_admit(rt, BYTES_LIT("/webhooks/nope"), BYTES_LIT("POST"), 2, 10, &src) ==
+          BRIDGE_NOT_FOUND);
+    CHECK(src == NULL);
+    CHECK(decide_admit(rt, BYTES_LIT("/webhooks/github"), BYTES_LIT("GET"), 2, 10, &src) ==
+          BRIDGE_METHOD_NOT_ALLOWED);
+    CHECK(src != NULL && strcmp(src->conf->name, "github") == 0);
+    CHECK(decide_admit(rt, BYTES_LIT("/webhooks/github"), BYTES_LIT("post"), 2, 10, &src) ==
+          BRIDGE_METHOD_NOT_ALLOWED); /* methods are case-sensitive */
+    CHECK(decide_admit(rt, BYTES_LIT("/webhooks/github"), BYTES_LIT("POST"), 11, 10, &src) ==
+          BRIDGE_BODY_TOO_LARGE);
+    CHECK(decide_admit(rt, BYTES_LIT("/webhooks/github"), BYTES_LIT("POST"), 10, 10, &src) ==
+          BRIDGE_ACCEPTED);
+
+    struct decision d;
+    static const char *const gh[] = {"X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1", NULL};
+    post("/webhooks/github", "{\"repository\":{\"full_name\":\"o/r\"}}", gh, &d);
+    CHECK(d.status == BRIDGE_ACCEPTED);
+    CHECK(d.route != NULL && strcmp(d.route->pattern, "push") == 0);
+    CHECK_STR(d.ev.id_from, "x-github-delivery");
+    CHECK_STR(d.ev.key_from, "/repository/full_name");
+    CHECK(d.ev.time_from == NULL); /* no /head_commit/timestamp: the receive time */
+    char body[BRIDGE_STATUS_BODY_MAX + 1];
+    size_t n = bridge_status_body(d.status, d.ev.id.base, d.ev.id.len, body);
+    body[n] = '\0';
+    CHECK_STR(body, "{\"status\":\"accepted\",\"id\":\"d-1\"}\n");
+    decision_release(&d);
+    post("/webhooks/github", "{}", (const char *const[]){"X-GitHub-Event", "issues", NULL}, &d);
+    CHECK(d.status == BRIDGE_DEAD_LETTERED && d.route == NULL && d.ev.id_from == NULL);
+    decision_release(&d);
+    n = bridge_status_body(BRIDGE_UNAUTHORIZED, NULL, 0, body);
+    body[n] = '\0';
+    CHECK_STR(body, "{\"status\":\"unauthorized\"}\n");
+    /* an id past 64 bytes is left out, a quote escaped */
+    n = bridge_status_body(BRIDGE_ACCEPTED, "a\"b", 3, body);
+    body[n] = '\0';
+    CHECK_STR(body, "{\"status\":\"accepted\",\"id\":\"a\\\"b\"}\n");
+    static const char long_id[] = "0123456789012345678901234567890123456789012345678901234567890123X";
+    n = bridge_status_body(BRIDGE_METHOD_NOT_ALLOWED, long_id, sizeof(long_id) - 1, body);
+    body[n] = '\0';
+    CHECK_STR(body, "{\"status\":\"method_not_allowed\"}\n");
+}
+
 static struct conf_error err;
 
 static const char *load_error(const char *yaml)
@@ -307,6 +354,7 @@ int main(int argc, char **argv)
     }
     CHECK_RUN(test_record_times);
     CHECK_RUN(test_dead_letter);
+    CHECK_RUN(test_explained);
     runtime_release(rt);
 
     CHECK_RUN(test_keep_headers_refused);
