@@ -42,6 +42,12 @@ struct http_server;
 struct http_server *http_server_start(const struct http_options *opts, struct runtime *rt,
                                       struct publisher *pub, struct conf_error *err);
 
+/* The path a request for target `path` (len bytes, as sent) is routed by, as the webhook
+ * handler sees it: h2o's normalization (percent-decoding, dot segments resolved), the query
+ * removed. Returns a malloc'd NUL-terminated copy of *out_len bytes, or NULL out of memory.
+ * For `webhook-bridge explain`; any thread. */
+char *http_path_normalize(const char *path, size_t len, size_t *out_len);
+
 /* Loads the certificate chain and key and checks that they match; 0, or -1 with err naming
  * the file. Both NULL (no TLS) is fine. For --check-config; any thread. */
 int http_tls_check(const char *cert_file, const char *key_file, struct conf_error *err);

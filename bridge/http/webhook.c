@@ -137,20 +137,9 @@ static void answer(h2o_req_t *req, const struct source_rt *src, enum bridge_stat
     if (st == BRIDGE_METHOD_NOT_ALLOWED)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST"));
 
-    /* {"status":"NAME","id":"ID"}\n, built in the request's pool (the hot path: no printf) */
-    const char *name = bridge_status_name(st);
-    size_t nlen = strlen(name), cap = nlen + 6 * 64 + 32, n = 0;
-    char *body = h2o_mem_alloc_pool(&req->pool, cap);
-#define APPEND(s, l) (memcpy(body + n, (s), (l)), n += (l))
-    APPEND("{\"status\":\"", 11);
-    APPEND(name, nlen);
-    /* ids over 64 bytes are left out of the body, not cut; escaped, at most 6 bytes each */
-    if (id_len != 0 && id_len <= 64) {
-        APPEND("\",\"id\":\"", 8);
-        n += log_json_escape(body + n, cap - n, id, id_len);
-    }
-    APPEND("\"}\n", 3);
-#undef APPEND
+    /* {"status":"NAME","id":"ID"}\n, built in the request's pool */
+    char *body = h2o_mem_alloc_pool(&req->pool, BRIDGE_STATUS_BODY_MAX);
+    size_t n = bridge_status_body(st, id, id_len, body);
     http_respond_pooled(req, status, reason_phrase(status), "application/json", body, n);
 }
 
@@ -332,6 +321,23 @@ static bool peer_of(h2o_req_t *req, uint8_t out[16])
     return http_address16(&ss, sl, out);
 }
 
+char *http_path_normalize(const char *path, size_t len, size_t *out_len)
+{
+    h2o_mem_pool_t pool;
+    h2o_mem_init_pool(&pool);
+    size_t query_at, *norm_indexes = NULL;
+    /* what h2o does to every request's path before a handler runs */
+    h2o_iovec_t norm = h2o_url_normalize_path(&pool, path, len, &query_at, &norm_indexes);
+    char *copy = malloc(norm.len + 1);
+    if (copy != NULL) {
+        memcpy(copy, norm.base, norm.len);
+        copy[norm.len] = '\0';
+        *out_len = norm.len;
+    }
+    h2o_mem_clear_pool(&pool);
+    return copy;
+}
+
 /* Answers at once (no Kafka involved). */
 static int answer_now(struct loop *loop, h2o_req_t *req, const struct source_rt *src,
                       enum bridge_status st, struct outcome *o)
@@ -475,21 +481,20 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
         .path = bytes_of(req->path_normalized.base, req->path_normalized.len),
     };
     o.has_client = peer_of(req, o.client);
-    const struct source_rt *src = runtime_find(loop->rt, o.path);
+    const struct source_rt *src;
+    enum bridge_status admitted =
+        decide_admit(loop->rt, o.path, bytes_of(req->method.base, req->method.len),
+                     req->entity.len, srv->opts.max_body_bytes, &src);
 
     if (framing_ambiguous(req)) {
         req->http1_is_persistent = 0; /* what follows on this connection cannot be trusted */
         o.detail = "ambiguous_framing";
         return answer_now(loop, req, src, BRIDGE_BAD_REQUEST, &o);
     }
-    if (src == NULL) {
+    if (admitted == BRIDGE_NOT_FOUND)
         metric_add(srv->unknown_path, 1);
-        return answer_now(loop, req, NULL, BRIDGE_NOT_FOUND, &o);
-    }
-    if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST")))
-        return answer_now(loop, req, src, BRIDGE_METHOD_NOT_ALLOWED, &o);
-    if (req->entity.len > srv->opts.max_body_bytes)
-        return answer_now(loop, req, src, BRIDGE_BODY_TOO_LARGE, &o);
+    if (admitted != BRIDGE_ACCEPTED)
+        return answer_now(loop, req, src, admitted, &o);
     if (atomic_load(&srv->closing))
         return answer_now(loop, req, src, BRIDGE_SHUTTING_DOWN, &o);
 
