@@ -10,6 +10,7 @@
 #include "asyncapi.h"
 #include "bridge.h"
 #include "core/log.h"
+#include "explain.h"
 #include "replay.h"
 
 static void usage(FILE *out)
@@ -19,6 +20,9 @@ static void usage(FILE *out)
                  "                      [--version] [--help]\n"
                  "       webhook-bridge replay --config FILE --from TOPIC [--since TIME]\n"
                  "                      [--until TIME] [--group NAME] [--dry-run]\n"
+                 "       webhook-bridge explain --config FILE --path PATH [-H 'NAME: VALUE']...\n"
+                 "                      [--method M] [--peer ADDR] [--now TIME] [--body FILE]\n"
+                 "                      [--json] < BODY\n"
                  "  --config FILE        configuration (default: config/bridge.yaml)\n"
                  "  --check-config       validate FILE, print the resolved sources and routes\n"
                  "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
@@ -35,6 +39,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return replay_main(argc - 1, argv + 1, stdout, stderr);
+    if (argc > 1 && strcmp(argv[1], "explain") == 0)
+        return explain_main(argc - 1, argv + 1, stdin, stdout, stderr);
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", no_argument, NULL, 'k'},
                                          {"connect", no_argument, NULL, 'n'},
