@@ -235,8 +235,8 @@ static void print_verify_failure(FILE *out, const struct explanation *x)
         break;
     case VERIFY_FORBIDDEN_ADDRESS:
         fprintf(out, x->opt->has_peer ? "the client address is not in allow_from"
-                                      : "the source has allow_from and no client address was "
-                                        "given (--peer)");
+                                      : "the source has allow_from, and no client address was "
+                                        "given with --peer");
         break;
     default:
         break;
