@@ -6,6 +6,8 @@ exit 0 only when accepted, and never a secret. The last test runs every golden c
 import hashlib
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -311,6 +313,22 @@ topic:        webhooks.dead-letter (dead letter)
                                         f"mono-webhook-secret: {SECRET}", "--body", f.name)
         self.assertEqual(code, 0)
         self.assertIn("  value:                the request body as received, 458 bytes\n", out)
+
+
+class ReadmeExample(unittest.TestCase):
+    def test_the_readme_example_prints_what_it_shows(self):
+        text = read(os.path.join(SOURCE_DIR, "README.md"))
+        m = re.search(r"<!-- example: explain -->\s*```\n\$ (.*?[^\\])\n(.*?)```", text, re.S)
+        self.assertIsNotNone(m, "README.md: no example after <!-- example: explain -->")
+        command, want = shlex.split(m.group(1).replace("\\\n", " ")), m.group(2)
+        self.assertEqual(command[0], "webhook-bridge")
+        self.assertEqual(command[-2], "<")
+        env = {k: v for k, v in os.environ.items() if k != "MONO_WEBHOOK_SECRET"}
+        with open(os.path.join(SOURCE_DIR, command[-1]), "rb") as body:
+            p = subprocess.run([BRIDGE_BIN, *command[1:-2]], stdin=body, capture_output=True,
+                               text=True, cwd=SOURCE_DIR, env=env, timeout=30)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertEqual(p.stdout, want)
 
 
 GOLDEN = os.path.join(SOURCE_DIR, "tests", "golden")
