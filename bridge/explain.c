@@ -336,7 +336,7 @@ static void print_reason(FILE *out, const struct explanation *x)
 static void print_records(FILE *out, const struct explanation *x)
 {
     const struct envelope *env = &x->d.env;
-    int width = 4; /* "key:" */
+    int width = 6; /* "value:" */
     for (size_t h = 0; h != env->nheaders; ++h)
         if ((int)strlen(env->headers[h].name) + 1 > width)
             width = (int)strlen(env->headers[h].name) + 1;
@@ -511,8 +511,8 @@ static void print_json(FILE *out, const struct explanation *x)
                        : json_null();
     json_t *answer = json_loadb(x->answer, x->answer_len, 0, NULL);
     json_t *o = json_pack(
-        "{s:b, s:o, s:s, s:o, s:o, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "sent", false,
-        "path", jbytes(x->path), "method", x->opt->method, "source",
+        "{s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "sent", false,
+        "path", jbytes(x->path), "method", jbytes(bytes_str(x->opt->method)), "source",
         jstr(s != NULL ? s->name : NULL), "verification", verification, "status",
         bridge_status_name(x->status), "reason", jstr(normalized(x) ? x->d.reason : NULL),
         "http_status", x->http, "response", answer != NULL ? answer : json_null(), "event",
