@@ -26,6 +26,12 @@
 #include "kafka/topics.h"
 #include "pipeline/runtime.h"
 
+/* A file whose change reloads the config, and the version of it last read or tried. */
+struct watched_file {
+    char *path;
+    struct conf_file_stamp stamp;
+};
+
 struct bridge {
     char *path;
     struct runtime *rt; /* the current one: one reference */
@@ -34,6 +40,8 @@ struct bridge {
     struct http_server *http;
     uint64_t generation;
     struct stat file_stat;
+    struct watched_file *secret_files; /* the config's secret_files, watched like the file */
+    size_t nsecret_files;
     struct metric *reload_ok, *reload_failed;
     struct metric *last_reload_successful, *last_reload_success_time;
     struct metric_family *config_info;
@@ -226,6 +234,48 @@ static void config_loaded(struct bridge *b, const struct bridge_config *cfg)
     metrics_info(b->config_info, (const char *const[]){cfg->sha256});
 }
 
+/* Watches the secret_files of cfg from the versions it read, instead of the ones before. */
+static void watch_secret_files(struct bridge *b, const struct bridge_config *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i != cfg->nsources; ++i)
+        for (size_t j = 0; j != cfg->sources[i].verify.nsecrets; ++j)
+            n += cfg->sources[i].verify.secrets[j].file != NULL;
+    struct watched_file *w = calloc(n + 1, sizeof(*w));
+    if (w == NULL) /* the old list stays: a change of those files still reloads */
+        return;
+    n = 0;
+    for (size_t i = 0; i != cfg->nsources; ++i) {
+        for (size_t j = 0; j != cfg->sources[i].verify.nsecrets; ++j) {
+            const struct conf_secret *sec = &cfg->sources[i].verify.secrets[j];
+            if (sec->file == NULL || (w[n].path = strdup(sec->file)) == NULL)
+                continue;
+            w[n++].stamp = sec->stamp;
+        }
+    }
+    for (size_t i = 0; i != b->nsecret_files; ++i)
+        free(b->secret_files[i].path);
+    free(b->secret_files);
+    b->secret_files = w;
+    b->nsecret_files = n;
+}
+
+/* The first watched secret file whose version is not the one last read or tried, or NULL.
+ * Kubernetes updates a mounted Secret by swapping the volume's ..data symlink, so stat() of
+ * the path (the symlink followed) meets another inode. The new version counts as tried. */
+static const char *secret_file_changed(struct bridge *b)
+{
+    for (size_t i = 0; i != b->nsecret_files; ++i) {
+        struct watched_file *w = &b->secret_files[i];
+        struct conf_file_stamp now = conf_file_stamp(w->path);
+        if (!conf_file_stamp_eq(&now, &w->stamp)) {
+            w->stamp = now;
+            return w->path;
+        }
+    }
+    return NULL;
+}
+
 static unsigned cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -255,6 +305,7 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
     log_warnings(cfg);
     register_metrics(b);
     config_loaded(b, cfg);
+    watch_secret_files(b, cfg);
 
     const char *bootstrap = cfg->kafka.brokers;
     if (strcmp(bootstrap, "embedded") == 0) {
@@ -324,6 +375,10 @@ static void reload(struct bridge *b, const char *why)
     struct stat st;
     if (stat(b->path, &st) == 0)
         b->file_stat = st;
+    /* likewise the secret files: the versions about to be read count as tried, so a file
+     * refused now is not tried again every second */
+    for (size_t i = 0; i != b->nsecret_files; ++i)
+        b->secret_files[i].stamp = conf_file_stamp(b->secret_files[i].path);
     struct conf_error err;
     struct runtime *rt = load_runtime(b->path, b->generation + 1, &err);
     /* the certificate is read again too: cert-manager renews it in place */
@@ -349,6 +404,7 @@ static void reload(struct bridge *b, const char *why)
     b->rt = rt;
     metric_add(b->reload_ok, 1);
     config_loaded(b, rt->cfg);
+    watch_secret_files(b, rt->cfg);
     log_info("config reloaded", LOG_S("trigger", why), LOG_I("generation", b->generation),
              LOG_I("sources", rt->nsources));
 }
@@ -410,10 +466,15 @@ int bridge_run(struct bridge *b)
         int sig = wait_signal(1000);
         if (sig == SIGTERM || sig == SIGINT)
             return shut_down(b, sig);
-        if (sig == SIGHUP)
+        const char *secret_file;
+        if (sig == SIGHUP) {
             reload(b, "SIGHUP");
-        else if (file_changed(b))
+        } else if (file_changed(b)) {
             reload(b, "file changed");
+        } else if ((secret_file = secret_file_changed(b)) != NULL) {
+            log_info("secret file changed; reloading", LOG_S("file", secret_file));
+            reload(b, "secret file changed");
+        }
     }
 }
 
@@ -426,6 +487,9 @@ void bridge_destroy(struct bridge *b)
     http_server_stop(b->http);
     mock_kafka_destroy(b->mock);
     runtime_release(b->rt);
+    for (size_t i = 0; i != b->nsecret_files; ++i)
+        free(b->secret_files[i].path);
+    free(b->secret_files);
     free(b->path);
     free(b);
 }

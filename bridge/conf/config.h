@@ -53,12 +53,25 @@ enum verify_scheme {
 enum hmac_algorithm { HMAC_SHA1, HMAC_SHA256, HMAC_SHA512 };
 enum sig_encoding { SIG_HEX, SIG_BASE64 };
 
+/* One version of a file: a rename over it or Kubernetes' swap of a mounted volume's ..data
+ * symlink gives another inode, an edit in place another size or mtime. All zero when the file
+ * could not be looked at. */
+struct conf_file_stamp {
+    unsigned long long dev, ino;
+    long long size, mtime_s, mtime_ns;
+};
+
+/* The stamp of the file at path now (symlinks followed). Any thread. */
+struct conf_file_stamp conf_file_stamp(const char *path);
+bool conf_file_stamp_eq(const struct conf_file_stamp *a, const struct conf_file_stamp *b);
+
 /* A secret's bytes. value is NUL-terminated for convenience but may be compared as (value, len).
  * Never logged, never printed: conf_print() masks it. */
 struct conf_secret {
     char *value;
     size_t len;
     char *file;          /* the secret_file it was read from, or NULL when inline/env */
+    struct conf_file_stamp stamp; /* the file's version, taken before it was read */
     struct conf_pos pos; /* where it was declared */
 };
 

@@ -1,13 +1,14 @@
 /*
  * The bottom of conf/: an error or warning is "FILE:LINE:COL: key.path: message", formatted
  * here for every file of conf/ (the YAML tree, the loader, the checks of other layers), and the
- * reading of a whole file into memory. Depends on nothing else in conf/ but the model's types.
+ * reading of a whole file into memory (and the stamp that tells a new version of it). Depends on nothing else in conf/ but the model's types.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf/config.h"
 #include "conf/internal.h"
@@ -53,6 +54,22 @@ void conf_warnf(struct bridge_config *cfg, const struct conf_pos *pos, const cha
     cfg->warnings = w;
     if ((w[cfg->nwarnings] = strdup(e.msg)) != NULL)
         ++cfg->nwarnings;
+}
+
+struct conf_file_stamp conf_file_stamp(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return (struct conf_file_stamp){0};
+    return (struct conf_file_stamp){(unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                                    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                                    (long long)st.st_mtim.tv_nsec};
+}
+
+bool conf_file_stamp_eq(const struct conf_file_stamp *a, const struct conf_file_stamp *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
 }
 
 int conf_read_file(const char *path, size_t max, char **out, size_t *len)

@@ -232,6 +232,8 @@ static int read_secret_file(struct loader *l, const struct ynode *item, char *pa
 {
     char *data;
     size_t len;
+    /* before the read: a change after it shows as a new stamp, so a watcher cannot miss it */
+    sec->stamp = conf_file_stamp(path);
     int e = conf_read_file(path, MAX_SECRET_FILE_BYTES, &data, &len);
     if (e == EFBIG)
         return loader_fail(l, &item->pos, "secret file %s is larger than %u bytes", path,

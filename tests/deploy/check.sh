@@ -22,7 +22,10 @@
 #   yamllint      the deployment YAML, with tests/deploy/yamllint.yaml
 #   alerts        promtool check rules and promtool test rules on the PrometheusRule
 #   dashboard     the Grafana dashboard is JSON and queries only metrics the bridge exports
-#                 (from a live /metrics of BRIDGE_BIN on config/bridge.yaml, embedded Kafka)
+#                 (from a live /metrics of BRIDGE_BIN on config/bridge.yaml, embedded Kafka),
+#                 and the bridge exports nothing outside the webhook_bridge_ prefix
+#   docs          every curl in the documentation that posts a body keeps its bytes
+#                 (--data-binary: --data strips newlines, so a signature would not match)
 #
 # Environment: BRIDGE_BIN (default build/webhook-bridge). Exits 1 if any check fails; ends with
 # "N passed, N failed".
@@ -273,7 +276,7 @@ for x in s: x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
     read -r webhook admin <<<"$ports"
     sed -e "s/^listen: .*/listen: 127.0.0.1:$webhook/" -e "s/^admin_listen: .*/admin_listen: 127.0.0.1:$admin/" \
-        -e 's/^threads: .*/threads: 1/' -e '$a drain_delay_ms: 0' config/bridge.yaml >"$work/scrape.yaml"
+        -e 's/^threads: .*/threads: 1/' config/bridge.yaml >"$work/scrape.yaml"
     "$bin" --config "$work/scrape.yaml" 2>"$work/bridge.log" &
     bridge_pid=$!
     local i
@@ -312,6 +315,25 @@ check_dashboard() {
     return $rc
 }
 check "dashboard and alerts query only metrics the bridge exports" check_dashboard
+
+# --- docs -----------------------------------------------------------------------------------------
+# curl's -d/--data/--data-ascii read a file as text, dropping CR and LF: the body that reaches
+# the bridge is not the file, and an HMAC over it does not match. Commands are joined across
+# backslash continuations before they are looked at.
+check_doc_curls() {
+    git ls-files '*.md' | python3 -c '
+import re, sys
+bad = 0
+for path in sys.stdin.read().split():
+    with open(path, encoding="utf-8") as f:
+        text = re.sub(r"\\\n", " ", f.read())
+    for line in text.splitlines():
+        if "curl " in line and re.search(r"(^|\s)(-d|--data|--data-ascii)(?=[\s=@\x22\x27]|$)", line):
+            print(f"{path}: a curl posts with --data (use --data-binary): {line.strip()}")
+            bad = 1
+sys.exit(bad)'
+}
+check "docs: every curl posting a body uses --data-binary" check_doc_curls
 
 echo "deploy checks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

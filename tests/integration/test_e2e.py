@@ -65,8 +65,8 @@ def shipped_config(bootstrap, extra=""):
     text = text.replace("listen: 0.0.0.0:8080", "listen: 127.0.0.1:{port}")
     text = text.replace("admin_listen: 0.0.0.0:9090", "admin_listen: 127.0.0.1:{admin_port}")
     text = text.replace("threads: 0", "threads: 2")
-    # no drain delay in tests: the shutdown path is tested on its own
-    return text + "drain_delay_ms: 0\n" + extra
+    assert "\ndrain_delay_ms: 0\n" in text  # the shipped config stops at once: tests rely on it
+    return text + extra
 
 
 class EndToEnd(unittest.TestCase):

@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import Bridge, Consumer, MockKafka
+from harness import SOURCE_DIR, Bridge, Consumer, MockKafka
 
 
 class Shutdown(unittest.TestCase):
@@ -118,6 +118,26 @@ class Shutdown(unittest.TestCase):
                 self.assertNotEqual(code, 0)
             else:  # the record failed fast instead: nothing left to abandon
                 self.assertEqual(code, 0)
+        finally:
+            bridge.stop()
+
+
+class DevelopmentConfig(unittest.TestCase):
+    def test_ctrl_c_exits_at_once(self):
+        # config/bridge.yaml as `docker/build.sh run` starts it (embedded Kafka), on free ports
+        with open(os.path.join(SOURCE_DIR, "config", "bridge.yaml")) as f:
+            text = f.read()
+        text = (text.replace("listen: 0.0.0.0:8080", "listen: 127.0.0.1:{port}")
+                .replace("admin_listen: 0.0.0.0:9090", "admin_listen: 127.0.0.1:{admin_port}")
+                .replace("threads: 0", "threads: 1"))
+        bridge = Bridge(text)
+        try:
+            t0 = time.time()
+            bridge.signal(signal.SIGINT)
+            code = bridge.proc.wait(timeout=15)
+            took = time.time() - t0
+            self.assertEqual(code, 0, bridge.logs())
+            self.assertLess(took, 1.5, "Ctrl-C on the development config waited for a drain delay")
         finally:
             bridge.stop()
 
