@@ -254,13 +254,12 @@ const struct conf_schema conf_schema[] = {
      .doc = "Idempotent producers sharing the work: partition p of every topic is produced by "
             "producer p mod N, and the bridge picks each record's partition with librdkafka's "
             "own partitioner on the key, so a key keeps its partition, its producer and its "
-            "order. librdkafka sends one partition per produce request and, with one request "
-            "in flight per connection, partitions that share a leader take turns; N producers "
-            "let N of them have a request out at once. 0: the most partitions one broker leads "
-            "in a routed topic, read at start (at most 8): 1 for 3 partitions on 3 brokers, 4 "
-            "for 12. Each producer has its own connections and threads; with librdkafka 2.0.2 "
-            "a producer's broker thread also spins while a partition waits for a request of 5 "
-            "or more records (tests/bench/README.md), so measure before raising it."},
+            "order. A producer has one connection to each broker with up to 5 produce requests "
+            "in flight, one per partition (the bridge keeps one batch of a partition out at a "
+            "time), so a second producer helps only where one broker leads more than 5 busy "
+            "partitions. 0: one producer per 5 partitions that one broker leads in a routed "
+            "topic, read at start (at most 8): 1 for 12 partitions over 3 brokers, 3 for 12 on "
+            "one. Each producer has its own connections and threads."},
     {.path = "kafka.create_topics",
      .type = CONF_T_BOOL,
      .flags = CONF_F_RESTART,

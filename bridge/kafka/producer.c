@@ -2,17 +2,26 @@
  * Producer. Design:
  * - acks=all and idempotence forced: a delivery report of success means "in Kafka,
  *   replicated", which is what a 200 promises.
- * - Lanes: one or more idempotent rd_kafka_t, each owning a share of every topic's partitions
- *   (partition p belongs to lane p mod N). librdkafka 2.0.2 puts one partition in a produce
- *   request and, with one request in flight per connection (see default_props), partitions that
- *   share a leader take turns; a lane has a connection of its own to each broker, so N lanes let
- *   N partitions of one leader have a request out at once. The bridge picks a record's partition
- *   itself, with the partitioner librdkafka would use (on the key, from the partition count that
- *   metadata gives), so a key keeps one partition, hence one lane, hence its order. N is
- *   kafka.producers, or by default the most partitions one broker leads in a routed topic
- *   (capped), read from the metadata at warm-up: 1 lane for 3 partitions over 3 brokers, 4 for
- *   12. Rejected: 5 requests in flight on one producer (librdkafka counts a partition's
- *   in-flight messages against the window, and its broker thread spins; tests/bench/README.md).
+ * - Gates: one batch of a partition's records in librdkafka at a time. The bridge picks each
+ *   record's partition itself, with the partitioner librdkafka would use (on the key, from the
+ *   partition count metadata gives), so a key keeps its partition, hence its order. A record
+ *   whose partition has nothing out goes to librdkafka at once; one that arrives while its
+ *   partition has records out waits in the partition's gate, and when the last of those is
+ *   reported, everything waiting goes together, in arrival order, as the next batch. Why:
+ *   librdkafka 2.0.2 (and its master) sets a partition's next wakeup to "now" as soon as its
+ *   oldest queued record is older than linger.ms, whether or not the partition may send, and
+ *   with idempotence a partition may not send while 5 of its *records* are in flight; so under
+ *   load every broker thread spins between responses. In the production shape (12 partitions,
+ *   1 ms to the brokers) the three broker threads took 63 % of the 2 CPUs and the bridge a fifth
+ *   of its throughput; with gates librdkafka holds only records it can send at once, its broker
+ *   threads sleep (5 % each) and several partitions of one leader have requests out side by
+ *   side (max.in.flight 5). Records held count against queue.buffering.max.messages and fail
+ *   at message.timeout.ms like librdkafka's own (tests/bench/README.md has the figures).
+ * - Lanes: one or more idempotent rd_kafka_t (kafka.producers), each owning a share of every
+ *   topic's partitions (partition p belongs to lane p mod N): a lane has a connection of its
+ *   own to each broker, for more than 5 busy partitions on one leader. N is kafka.producers,
+ *   or, with 0, the most partitions one broker leads in a routed topic (capped), read from the
+ *   metadata at warm-up.
  * - Each lane has a poll thread serving its delivery reports, errors, logs and statistics, so
  *   no event loop calls into librdkafka for anything but a non-blocking produce, and one slow
  *   callback delays one lane only. Rejected: polling from each loop through
@@ -39,11 +48,39 @@
 
 #define MAX_LANES 16
 #define AUTO_MAX_LANES 8 /* an automatic count stops here: each lane has threads and sockets */
+#define IDEMP_MAX_INFLIGHT 5 /* requests in flight per connection with idempotence, at most */
 
 typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t,
                                   void *, void *);
 
 struct producer;
+
+/* A record the bridge holds back while its partition has a produce request out (see the
+ * header comment): its own copies, since the request that sent it may be gone when it goes. */
+struct held {
+    struct held *next;
+    void *opaque;
+    rd_kafka_headers_t *hdrs;
+    void *value; /* malloc'd, handed to librdkafka with RD_KAFKA_MSG_F_FREE */
+    size_t value_len;
+    uint64_t since_ms;
+    rd_kafka_resp_err_t err; /* why it could not go, once released */
+    size_t key_len;
+    char key[];
+};
+
+/* One partition's gate: at most one batch of its records in librdkafka at a time. */
+struct gate {
+    pthread_mutex_t lock;
+    unsigned out;      /* records handed to librdkafka and not reported yet */
+    struct held *head; /* records waiting for them, in arrival order */
+    struct held **tail;
+};
+
+struct gates {
+    int32_t n; /* partitions when the gates were made; later ones go ungated */
+    struct gate g[];
+};
 
 struct lane {
     struct producer *p;
@@ -71,6 +108,10 @@ struct producer {
     char **topics; /* routed topics */
     size_t ntopics;
     atomic_int *partitions; /* per topic: its partition count, 0 = not known yet */
+    _Atomic(struct gates *) *gates; /* per topic: its partitions' gates, NULL until known */
+    atomic_size_t held;             /* records held in all gates */
+    size_t max_held;                /* queue.buffering.max.messages: the bound held shares */
+    uint64_t timeout_ms;            /* message.timeout.ms: a record held longer has failed */
     /* topic name -> index in topics, by name hash (open addressing, read-only after create) */
     size_t *slots; /* index + 1; 0 = empty */
     size_t slot_mask;
@@ -102,7 +143,8 @@ static int make_index(struct producer *p)
     while (size < 2 * p->ntopics)
         size *= 2;
     if ((p->slots = calloc(size, sizeof(*p->slots))) == NULL ||
-        (p->partitions = calloc(p->ntopics + 1, sizeof(*p->partitions))) == NULL)
+        (p->partitions = calloc(p->ntopics + 1, sizeof(*p->partitions))) == NULL ||
+        (p->gates = calloc(p->ntopics + 1, sizeof(*p->gates))) == NULL)
         return -1;
     p->slot_mask = size - 1;
     for (size_t t = 0; t != p->ntopics; ++t) {
@@ -111,6 +153,7 @@ static int make_index(struct producer *p)
             i = (i + 1) & p->slot_mask;
         p->slots[i] = t + 1;
         atomic_init(&p->partitions[t], 0);
+        atomic_init(&p->gates[t], NULL);
     }
     return 0;
 }
@@ -142,17 +185,13 @@ static const char *const fixed_props[] = {"acks", "request.required.acks", "enab
                                           "dr_msg_cb", "dr_cb", NULL};
 
 /* Defaults an operator may override under kafka.librdkafka (listed in the schema's doc).
- * One produce request in flight per broker connection (a second waits queued behind it):
- * records gather while the request ahead is out, so a quiet bridge sends at once and a busy one
- * sends large batches. More in flight (up to 5 with idempotence) lets partitions led by the same
- * broker send side by side, but librdkafka 2.0.2 counts a partition's in-flight *messages*
- * against its 5-request window, so a busy partition waits for its one request anyway while the
- * broker thread spins: in tests/bench the 256-connection p99 went from 9 to 42 ms. A dozen busy
- * partitions on one leader is where 5 wins (tests/bench/README.md has both). linger.ms then
- * only gathers what arrives within half a millisecond. */
+ * Up to 5 produce requests in flight per broker connection: with the gates (above) each is a
+ * different partition's, so partitions that share a leader send side by side instead of taking
+ * turns. linger.ms gathers the records released from a gate into one request (librdkafka's
+ * broker thread would otherwise wake on the first and send it alone). */
 static const char *const default_props[][2] = {
     {"linger.ms", "0.5"},
-    {"max.in.flight.requests.per.connection", "1"},
+    {"max.in.flight.requests.per.connection", "5"},
     {"message.timeout.ms", "30000"},
     {"queue.buffering.max.messages", "100000"},
     {"queue.buffering.max.kbytes", "65536"},
@@ -285,6 +324,162 @@ static void log_failure(struct producer *p, const char *what, enum bridge_status
         log_warn(what, LOG_S("topic", topic), LOG_S("error", rd_kafka_err2str(e)));
 }
 
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void free_held(struct held *h)
+{
+    rd_kafka_headers_destroy(h->hdrs);
+    free(h->value);
+    free(h);
+}
+
+static void free_gates(struct gates *gs)
+{
+    for (int32_t i = 0; gs != NULL && i != gs->n; ++i)
+        pthread_mutex_destroy(&gs->g[i].lock);
+    free(gs);
+}
+
+/* Makes topic t's gates once its partition count n is known. The first count stays: partitions
+ * added while the bridge runs go ungated, which costs speed, never order. */
+static void make_gates(struct producer *p, size_t t, int32_t n)
+{
+    if (n <= 0 || atomic_load(&p->gates[t]) != NULL)
+        return;
+    struct gates *gs = malloc(sizeof(*gs) + (size_t)n * sizeof(gs->g[0]));
+    if (gs == NULL)
+        return; /* ungated: slower, still correct */
+    gs->n = n;
+    for (int32_t i = 0; i != n; ++i) {
+        pthread_mutex_init(&gs->g[i].lock, NULL);
+        gs->g[i].out = 0;
+        gs->g[i].head = NULL;
+        gs->g[i].tail = &gs->g[i].head;
+    }
+    struct gates *none = NULL;
+    if (!atomic_compare_exchange_strong(&p->gates[t], &none, gs))
+        free_gates(gs);
+}
+
+static struct gate *gate_of(struct producer *p, int t, int32_t part)
+{
+    if (t < 0 || part < 0)
+        return NULL;
+    struct gates *gs = atomic_load_explicit(&p->gates[t], memory_order_acquire);
+    return gs != NULL && part < gs->n ? &gs->g[part] : NULL;
+}
+
+/* Lanes serving records: 1 before the count is decided (the first lane alone exists). */
+static unsigned lanes_of(const struct producer *p)
+{
+    unsigned n = atomic_load_explicit(&((struct producer *)p)->nlanes, memory_order_acquire);
+    return n == 0 ? 1 : n;
+}
+
+/* The lane that owns a partition (all of a key's records go through one producer). */
+static struct lane *lane_of(struct producer *p, int32_t part)
+{
+    unsigned n = lanes_of(p);
+    return &p->lanes[part >= 0 && n > 1 ? (unsigned)part % n : 0];
+}
+
+/* One record into librdkafka: by the lane's handle of topic t when it has one, else by name.
+ * flags: RD_KAFKA_MSG_F_COPY (the caller keeps value) or _F_FREE (librdkafka frees it once
+ * it returns no error). On error the caller still owns hdrs. */
+static rd_kafka_resp_err_t produce(struct lane *l, int t, const char *topic, int32_t part,
+                                   const void *key, size_t key_len, void *value, size_t value_len,
+                                   int flags, rd_kafka_headers_t *hdrs, void *opaque)
+{
+    rd_kafka_topic_t *rkt = t >= 0 && l->rkts != NULL ? l->rkts[t] : NULL;
+    if (rkt != NULL)
+        return rd_kafka_producev(l->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                                 RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
+                                 RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
+                                 RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    return rd_kafka_producev(l->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(part),
+                             RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len),
+                             RD_KAFKA_V_MSGFLAGS(flags), RD_KAFKA_V_HEADERS(hdrs),
+                             RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+}
+
+/* Copies a record into gate g (locked by the caller), behind the ones already there. */
+static rd_kafka_resp_err_t hold(struct producer *p, struct gate *g, const struct envelope *env,
+                                rd_kafka_headers_t *hdrs, void *opaque)
+{
+    if (atomic_load_explicit(&p->held, memory_order_relaxed) >= p->max_held)
+        return RD_KAFKA_RESP_ERR__QUEUE_FULL;
+    struct held *h = malloc(sizeof(*h) + env->key.len);
+    void *value = malloc(env->value.len != 0 ? env->value.len : 1);
+    if (h == NULL || value == NULL) {
+        free(h);
+        free(value);
+        return RD_KAFKA_RESP_ERR__QUEUE_FULL; /* a 503: try again */
+    }
+    *h = (struct held){.opaque = opaque, .hdrs = hdrs, .value = value,
+                       .value_len = env->value.len, .since_ms = monotonic_ms(),
+                       .key_len = env->key.len};
+    memcpy(value, env->value.base, env->value.len);
+    memcpy(h->key, env->key.base, env->key.len);
+    *g->tail = h;
+    g->tail = &h->next;
+    atomic_fetch_add_explicit(&p->held, 1, memory_order_relaxed);
+    return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* A record of gate g (topic t, partition part) was reported. Once none is out, the records held
+ * meanwhile go to librdkafka together, in arrival order, under the gate's lock (a record that
+ * arrives now queues behind them), so they leave as one batch. Those that cannot go (held past
+ * message.timeout.ms, or the producer is stopping) are reported failed, after the lock. */
+static void gate_reported(struct producer *p, struct gate *g, int t, int32_t part)
+{
+    struct held *failed = NULL, **failed_tail = &failed;
+    pthread_mutex_lock(&g->lock);
+    if (g->out > 0)
+        --g->out;
+    if (g->out == 0 && g->head != NULL) {
+        struct lane *l = lane_of(p, part);
+        uint64_t now = monotonic_ms();
+        bool stopping = atomic_load(&p->stop);
+        struct held *h = g->head;
+        g->head = NULL;
+        g->tail = &g->head;
+        while (h != NULL) {
+            struct held *next = h->next;
+            atomic_fetch_sub_explicit(&p->held, 1, memory_order_relaxed);
+            h->err = stopping                           ? RD_KAFKA_RESP_ERR__DESTROY
+                     : now - h->since_ms >= p->timeout_ms ? RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+                                                          : produce(l, t, p->topics[t], part,
+                                                                    h->key, h->key_len, h->value,
+                                                                    h->value_len,
+                                                                    RD_KAFKA_MSG_F_FREE, h->hdrs,
+                                                                    h->opaque);
+            if (h->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                ++g->out;
+                free(h); /* librdkafka has the value and the headers */
+            } else {
+                h->next = NULL;
+                *failed_tail = h;
+                failed_tail = &h->next;
+            }
+            h = next;
+        }
+    }
+    pthread_mutex_unlock(&g->lock);
+    while (failed != NULL) {
+        struct held *h = failed;
+        failed = h->next;
+        enum bridge_status st = status_of(h->err);
+        log_failure(p, "produce failed", st, p->topics[t], h->err, h->value_len);
+        p->on_delivery(h->opaque, st);
+        free_held(h);
+    }
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
@@ -295,7 +490,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         log_failure(p, "delivery failed", st, rd_kafka_topic_name(m->rkt), m->err, m->len);
     if (st == BRIDGE_ACCEPTED)
         kafka_health_on_ack(&l->health);
+    int t = topic_index(p, rd_kafka_topic_name(m->rkt));
+    struct gate *g = gate_of(p, t, m->partition);
     p->on_delivery(m->_private, st);
+    if (g != NULL)
+        gate_reported(p, g, t, m->partition);
 }
 
 static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
@@ -346,6 +545,7 @@ static void note_partitions(struct producer *p, json_t *topics)
             (void)pv;
             n += strcmp(pk, "-1") != 0;
         }
+        make_gates(p, (size_t)idx, n);
         if (n > 0 && atomic_load(&p->partitions[idx]) != n) {
             if (atomic_exchange(&p->partitions[idx], n) != 0)
                 log_info("kafka topic partition count changed", LOG_S("topic", name),
@@ -399,6 +599,7 @@ static bool warm_up(struct lane *l, unsigned *per_leader)
         if (ok && per_leader != NULL) {
             const struct rd_kafka_metadata_topic *t = &md->topics[0];
             atomic_store(&p->partitions[i], t->partition_cnt);
+            make_gates(p, i, t->partition_cnt);
             for (int a = 0; a != t->partition_cnt; ++a) {
                 unsigned same = 0;
                 for (int b = 0; b != t->partition_cnt; ++b)
@@ -420,23 +621,17 @@ static bool warm_up(struct lane *l, unsigned *per_leader)
     return true;
 }
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int start_lane(struct producer *p, unsigned index, struct conf_error *err);
 
 /* The first lane, once it knows the topics, decides how many lanes serve them and starts the
  * others; records wait for that (the bridge is not ready before). */
 static void decide_lanes(struct producer *p, unsigned per_leader)
 {
-    unsigned n = p->want_lanes != 0 ? p->want_lanes
-                 : per_leader > AUTO_MAX_LANES ? AUTO_MAX_LANES
-                 : per_leader > 0              ? per_leader
-                                               : 1;
+    unsigned wanted = (per_leader + IDEMP_MAX_INFLIGHT - 1) / IDEMP_MAX_INFLIGHT;
+    unsigned n = p->want_lanes != 0        ? p->want_lanes
+                 : wanted > AUTO_MAX_LANES ? AUTO_MAX_LANES
+                 : wanted > 0              ? wanted
+                                           : 1;
     struct conf_error err;
     unsigned started = 1;
     while (started < n && start_lane(p, started, &err) == 0)
@@ -527,6 +722,18 @@ static partitioner_fn partitioner_of(rd_kafka_conf_t *conf)
     return rd_kafka_msg_partitioner_consistent_random;
 }
 
+/* A numeric property of conf, or fallback. */
+static uint64_t conf_number(rd_kafka_conf_t *conf, const char *name, uint64_t fallback)
+{
+    char v[32];
+    size_t len = sizeof(v);
+    if (rd_kafka_conf_get(conf, name, v, &len) != RD_KAFKA_CONF_OK)
+        return fallback;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    return end != v && *end == '\0' ? n : fallback;
+}
+
 static int start_lane(struct producer *p, unsigned index, struct conf_error *err)
 {
     char errstr[512];
@@ -606,6 +813,8 @@ struct producer *producer_create(const struct bridge_config *cfg, const char *bo
     rd_kafka_conf_set_log_cb(p->conf, on_log);
     rd_kafka_conf_set_stats_cb(p->conf, on_stats);
     p->partition_of = partitioner_of(p->conf);
+    p->max_held = conf_number(p->conf, "queue.buffering.max.messages", 100000);
+    p->timeout_ms = conf_number(p->conf, "message.timeout.ms", 30000);
     if (start_lane(p, 0, err) != 0) {
         conf_errorf(err, cfg->file, &cfg->kafka.brokers_pos, "kafka", "%s", err->msg);
         goto fail;
@@ -619,51 +828,43 @@ fail:
 enum bridge_status producer_send(struct producer *p, const char *topic, const struct envelope *env,
                                  void *opaque)
 {
-    unsigned n = atomic_load_explicit(&p->nlanes, memory_order_acquire);
     int t = topic_index(p, topic);
-    struct lane *l = &p->lanes[0];
     int32_t part = RD_KAFKA_PARTITION_UA;
-    /* the partition librdkafka would pick, and the lane that owns it */
-    if (n > 1 && t >= 0 && l->rkts != NULL && l->rkts[t] != NULL) {
+    /* the partition librdkafka would pick: its gate, and the lane that owns it */
+    const struct lane *first = &p->lanes[0];
+    if (t >= 0 && first->rkts != NULL && first->rkts[t] != NULL) {
         int32_t cnt = atomic_load_explicit(&p->partitions[t], memory_order_relaxed);
-        if (cnt > 0) {
-            part = p->partition_of(l->rkts[t], env->key.base, env->key.len, cnt, NULL, NULL);
-            l = &p->lanes[(unsigned)part % n];
-        }
+        if (cnt > 0)
+            part = p->partition_of(first->rkts[t], env->key.base, env->key.len, cnt, NULL, NULL);
     }
+    struct lane *l = lane_of(p, part);
     rd_kafka_headers_t *hdrs = rd_kafka_headers_new(env->nheaders);
     for (size_t i = 0; i != env->nheaders; ++i)
         rd_kafka_header_add(hdrs, env->headers[i].name, -1, env->headers[i].value.base,
                             (ssize_t)env->headers[i].value.len);
-    rd_kafka_topic_t *rkt = t >= 0 && l->rkts != NULL ? l->rkts[t] : NULL;
-    rd_kafka_resp_err_t e =
-        rkt != NULL
-            ? rd_kafka_producev(l->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
-                                RD_KAFKA_V_KEY(env->key.base, env->key.len),
-                                RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
-                                RD_KAFKA_V_END)
-            : rd_kafka_producev(l->rk, RD_KAFKA_V_TOPIC(topic),
-                                RD_KAFKA_V_KEY(env->key.base, env->key.len),
-                                RD_KAFKA_V_VALUE((void *)env->value.base, env->value.len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
-                                RD_KAFKA_V_END);
+    struct gate *g = gate_of(p, t, part);
+    rd_kafka_resp_err_t e;
+    if (g == NULL) {
+        e = produce(l, t, topic, part, env->key.base, env->key.len, (void *)env->value.base,
+                    env->value.len, RD_KAFKA_MSG_F_COPY, hdrs, opaque);
+    } else {
+        pthread_mutex_lock(&g->lock);
+        if (g->out == 0 && g->head == NULL) {
+            e = produce(l, t, topic, part, env->key.base, env->key.len, (void *)env->value.base,
+                        env->value.len, RD_KAFKA_MSG_F_COPY, hdrs, opaque);
+            g->out += e == RD_KAFKA_RESP_ERR_NO_ERROR;
+        } else {
+            e = hold(p, g, env, hdrs, opaque);
+        }
+        pthread_mutex_unlock(&g->lock);
+    }
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-        return BRIDGE_ACCEPTED; /* librdkafka owns hdrs now */
+        return BRIDGE_ACCEPTED; /* librdkafka, or the gate, owns hdrs now */
     rd_kafka_headers_destroy(hdrs);
     enum bridge_status st = status_of(e);
     if (st != BRIDGE_QUEUE_FULL) /* counted in metrics; a full queue is load, not a fault */
         log_failure(p, "produce failed", st, topic, e, env->value.len);
     return st;
-}
-
-/* Lanes serving records: 1 before the count is decided (the first lane alone exists). */
-static unsigned lanes_of(const struct producer *p)
-{
-    unsigned n = atomic_load_explicit(&((struct producer *)p)->nlanes, memory_order_acquire);
-    return n != 0 ? n : 1;
 }
 
 static bool lane_ready(struct lane *l)
@@ -715,7 +916,7 @@ int producer_queue_depth(const struct producer *p)
     for (unsigned i = 0; i != lanes_of(p); ++i)
         if (p->lanes[i].rk != NULL)
             n += rd_kafka_outq_len(p->lanes[i].rk);
-    return n;
+    return n + (int)atomic_load_explicit(&((struct producer *)p)->held, memory_order_relaxed);
 }
 
 void producer_destroy(struct producer *p)
@@ -740,6 +941,18 @@ void producer_destroy(struct producer *p)
         rd_kafka_destroy(l->rk);
         kafka_health_release(&l->health);
     }
+    /* what a gate still holds (its partition's reports never came) fails now, once */
+    for (size_t t = 0; p->gates != NULL && t != p->ntopics; ++t) {
+        struct gates *gs = atomic_load(&p->gates[t]);
+        for (int32_t i = 0; gs != NULL && i != gs->n; ++i)
+            for (struct held *h = gs->g[i].head, *next; h != NULL; h = next) {
+                next = h->next;
+                p->on_delivery(h->opaque, BRIDGE_KAFKA_ERROR);
+                free_held(h);
+            }
+        free_gates(gs);
+    }
+    free(p->gates);
     if (p->conf != NULL)
         rd_kafka_conf_destroy(p->conf);
     for (size_t i = 0; i != p->ntopics; ++i)

@@ -276,6 +276,14 @@ tree_hwm() {
     echo "$s"
 }
 
+# "comm ticks" for each thread of a process (its name from /proc, utime+stime)
+thread_ticks() {
+    local t
+    for t in /proc/"$1"/task/*; do
+        sed 's/^[0-9]* (\(.*\)) /\1\t/' "$t/stat" 2>/dev/null | awk -F'\t' '{split($2, f, " "); print $1 "\t" f[12] + f[13]}'
+    done
+}
+
 rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 
 # busy ticks of the whole machine
@@ -375,6 +383,7 @@ run_one() {
     [ "$kafka" = 1 ] && rec0=$(records_settled)
     local cpu0 mock0 busy0 wrk0 t0 cpu1 mock1 busy1 wrk1 t1
     cpu0=$(tree_cpu "$server_pid")
+    thread_ticks "$server_pid" >"$work/threads0"
     mock0=$(kafka_cpu)
     busy0=$(machine_busy)
     children_cpu >"$work/c0"
@@ -383,6 +392,7 @@ run_one() {
     t1=$(date +%s.%N)
     children_cpu >"$work/c1"
     cpu1=$(tree_cpu "$server_pid")
+    thread_ticks "$server_pid" >"$work/threads1"
     mock1=$(kafka_cpu)
     busy1=$(machine_busy)
     wrk0=$(cat "$work/c0")
@@ -394,6 +404,12 @@ run_one() {
         printf '%s\t%s\t%s\t%s\n' "$name" "$conns" "$rep" "$(tail -n 1 "$out/server-$name.log")" >>"$out/crashes.tsv"
         return 1
     fi
+    # CPU % per thread name over the run (threads of one name summed; their count after the name)
+    awk -F'\t' -v hz="$hz" -v el="$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}')" '
+        FNR == NR { before[$1] += $2; next }
+        { after[$1] += $2; n[$1]++ }
+        END { for (k in after) printf "%s\t%d\t%.0f\n", k, n[k], (after[k] - before[k]) / hz / el * 100 }' \
+        "$work/threads0" "$work/threads1" | sort -t$'\t' -k3,3nr >"$out/threads-$name-c$conns-r$rep.tsv"
     local hwm w
     hwm=$(tree_hwm "$server_pid")
     w=$(python3 "$bench/report.py" wrk "$f")
@@ -409,6 +425,7 @@ run_one() {
             op = busy / hz / el * 100 - sp - mp - wp
             printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\t%s\t%.0f\t%.0f\t%.0f\n",
                 s, c, r, x[1], x[2], x[3], x[4], x[5], x[6], ok, sp, hwm, recs, mp, wp, op }' >>"$runs"
+    log "    threads (name, count, CPU %): $(awk -F'\t' '$3 > 0 {printf "%s%s x%s %s%%", sep, $1, $2, $3; sep = ", "}' "$out/threads-$name-c$conns-r$rep.tsv")"
     tail -n 1 "$runs" | awk -F'\t' '{printf "    %-20s c=%-4s rep %s: %7s req/s  p50 %6s ms  p99 %7s ms  non-2xx %s  errors %s  cpu %s%%  hwm %d kB  2xx %s  records %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $11, $12, $10, $13}' >&2
 }
 

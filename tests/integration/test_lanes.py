@@ -1,7 +1,7 @@
 """Several idempotent producers (kafka.producers) share the partitions: the bridge picks each
 record's partition with librdkafka's own partitioner, so a key lands on the same partition as
 with one producer (CRC-32 of the key modulo the partition count, librdkafka's default
-consistent_random), keeps it, and keeps its order; the count comes from the metadata (the most
+consistent_random), keeps it, and keeps its order; the count comes from the metadata (one per 5
 partitions one broker leads) unless set."""
 import json
 import os
@@ -69,22 +69,51 @@ class Lanes(unittest.TestCase):
             self.assertEqual(seqs, list(range(per_key)), f"{key}: order per key")
 
     def test_automatic_count_from_the_metadata(self):
+        """One producer has 5 requests in flight per broker: 4 partitions per leader need one."""
         bridge = Bridge(config(self.kafka.bootstrap).replace(
             "  librdkafka:", "  producers: 0\n  librdkafka:"), env=ENV)
         try:
             started = [r for r in bridge.log_records() if r["msg"] == "kafka producers started"]
             self.assertEqual(len(started), 1)
-            self.assertEqual(started[0]["producers"], 4)  # 12 partitions over 3 leaders
+            self.assertEqual(started[0]["producers"], 1)  # 12 partitions over 3 leaders
             self.assertEqual(started[0]["partitions_per_leader"], 4)
-            comms = set()
-            for tid in os.listdir(f"/proc/{bridge.proc.pid}/task"):
-                with open(f"/proc/{bridge.proc.pid}/task/{tid}/comm") as f:
-                    comms.add(f.read().strip())
-            self.assertTrue({"kafka-poll", "kafka-poll-1", "kafka-poll-2", "kafka-poll-3"} <= comms, comms)
             names = self.run_load(bridge, keys=40, per_key=5, prefix="auto")
             self.check_records(names, 5)
         finally:
             bridge.stop()
+
+    def test_automatic_count_with_one_leader(self):
+        """12 partitions on one broker: 3 producers of 5 requests in flight, each its thread."""
+        kafka = MockKafka(brokers=3)
+        consumer = Consumer(kafka.bootstrap)
+        try:
+            kafka.create_topics([t for t in TOPICS if t != TOPIC])
+            kafka.create_topics([TOPIC], partitions=12)
+            for p in range(12):
+                kafka.command(f"leader {TOPIC} {p} 1")
+            bridge = Bridge(config(kafka.bootstrap).replace(
+                "  librdkafka:", "  producers: 0\n  librdkafka:"), env=ENV)
+            try:
+                started = [r for r in bridge.log_records() if r["msg"] == "kafka producers started"]
+                self.assertEqual(started[0]["producers"], 3)
+                self.assertEqual(started[0]["partitions_per_leader"], 12)
+                comms = set()
+                for tid in os.listdir(f"/proc/{bridge.proc.pid}/task"):
+                    with open(f"/proc/{bridge.proc.pid}/task/{tid}/comm") as f:
+                        comms.add(f.read().strip())
+                self.assertTrue({"kafka-poll", "kafka-poll-1", "kafka-poll-2"} <= comms, comms)
+                self.assertNotIn("kafka-poll-3", comms)
+                names = self.run_load(bridge, keys=40, per_key=5, prefix="one-leader")
+                saved, self.consumer = self.consumer, consumer
+                try:
+                    self.check_records(names, 5)
+                finally:
+                    self.consumer = saved
+            finally:
+                bridge.stop()
+        finally:
+            consumer.close()
+            kafka.close()
 
     def test_one_producer_puts_keys_on_the_same_partitions(self):
         bridge = Bridge(config(self.kafka.bootstrap, extra="").replace(
