@@ -27,9 +27,17 @@
 #                   metadata)
 #   LIBRDKAFKA      k=v,k=v put under the bridge's kafka.librdkafka (default: none, the bridge's
 #                   own defaults)
+#   SHAPES          the shapes to run, each a whole run with its own ceiling and peers (default
+#                   "loopback production"; also one-leader):
+#                     loopback    3 partitions, one record key, brokers on loopback (issue 6's)
+#                     production  12 partitions led by the 3 brokers in turn, 1,000 keys, 1 ms
+#                                 of broker round trip (issue 12's)
+#                     one-leader  production, with one broker leading every partition
+#                   Setting any of PARTITIONS, KEYS, MOCK_RTT_MS, LEADERS runs that one shape
+#                   (the others at the loopback values).
 #   PARTITIONS      partitions per topic (default 3)
 #   LEADERS         spread (default: partition p led by broker p mod 3 + 1, as a balanced cluster
-#                   has it) or one (the mock's own layout: every partition led by one broker)
+#                   has it) or one (broker 1 leads every partition)
 #   KEYS            distinct record keys (account ids) the load cycles through (default 0: the
 #                   fixture's one key, so one partition takes every record)
 #   MOCK_RTT_MS     round-trip latency the mock brokers add (default 0: loopback)
@@ -48,6 +56,23 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 bench=$root/tests/bench
+
+if [ -z "${SHAPE:-}" ]; then
+    if [ -n "${PARTITIONS:-}${KEYS:-}${MOCK_RTT_MS:-}${LEADERS:-}" ]; then
+        SHAPE=custom
+    else
+        for shape in ${SHAPES:-loopback production}; do
+            SHAPE=$shape "$0" "$@"
+        done
+        exit 0
+    fi
+fi
+case $SHAPE in
+loopback | custom) ;;
+production) PARTITIONS=12 KEYS=1000 MOCK_RTT_MS=1 LEADERS=spread ;;
+one-leader) PARTITIONS=12 KEYS=1000 MOCK_RTT_MS=1 LEADERS=one ;;
+*) echo "unknown shape $SHAPE (loopback, production, one-leader)" >&2; exit 2 ;;
+esac
 
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -207,9 +232,9 @@ else
     mock() { echo "$*" >&7; mock_commands=$((mock_commands + 1)); }
     for t in "${topics[@]}"; do
         mock topic "$t" "$PARTITIONS"
-        if [ "$LEADERS" = spread ]; then
-            for ((p = 0; p < PARTITIONS; ++p)); do mock leader "$t" "$p" $((p % BROKERS + 1)); done
-        fi
+        for ((p = 0; p < PARTITIONS; ++p)); do
+            if [ "$LEADERS" = spread ]; then mock leader "$t" "$p" $((p % BROKERS + 1)); else mock leader "$t" "$p" 1; fi
+        done
     done
     if [ "$MOCK_RTT_MS" != 0 ]; then
         for ((b = 1; b <= BROKERS; ++b)); do mock rtt "$b" "$MOCK_RTT_MS"; done
@@ -491,6 +516,7 @@ if [ -n "$IDLE_COUNTS" ]; then
 fi
 
 {
+    echo "Shape: $SHAPE: $PARTITIONS partitions, leaders $LEADERS, $([ "$KEYS" = 0 ] && echo "one record key" || echo "$KEYS keys"), $([ "$KAFKA" = real ] && echo "a real 3-node Kafka" || echo "mock brokers with ${MOCK_RTT_MS} ms of round trip")"
     echo "Machine: $(nproc) CPUs, $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo), $(uname -sr), $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other CPU % in the table: what processes other than server, Kafka and wrk used during the runs)"
     echo "Settings: wrk -t$WRK_THREADS, $DURATION s runs after $WARMUP s warm-up, $REPS reps interleaved, bridge threads=$BRIDGE_THREADS, librdkafka overrides: ${LIBRDKAFKA:-none}, kafka.producers: ${PRODUCERS:-default}, body $(wc -c <"$BODY") bytes (account_updated)"

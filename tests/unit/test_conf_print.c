@@ -105,7 +105,7 @@ static void test_print(void)
         "tls.key_file: none\n"
         "tls.handshake_timeout_ms: 5000\n"
         "kafka.brokers: embedded (3 brokers)\n"
-        "kafka.producers: 1\n"
+        "kafka.producers: 0 (from the metadata)\n"
         "kafka.create_topics: false\n"
         "kafka.topic_partitions: 3\n"
         "kafka.topic_replication: 3\n"
