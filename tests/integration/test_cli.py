@@ -90,9 +90,12 @@ class CheckConfig(unittest.TestCase):
         rd_kafka_new) are errors at the property's line."""
         with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as junk:
             junk.write("not a certificate\n")
+        good_ca = junk.name + ".ca.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=cli test CA", "-keyout", junk.name + ".key", "-out", good_ca],
+                       check=True, capture_output=True)
         sasl = ("    security.protocol: SASL_SSL\n    sasl.mechanisms: {mech}\n"
                 "{user}    sasl.password: not-printed-pw-81\n    ssl.ca.location: {ca}\n")
-        good_ca = "/etc/ssl/certs/ca-certificates.crt"
         user = "    sasl.username: bridge\n"
         cases = [
             (sasl.format(mech="PLAIN", user=user, ca=junk.name),
@@ -115,7 +118,8 @@ class CheckConfig(unittest.TestCase):
                                  {"CLI_TEST_SECRET": "cli-test-secret-value"})
             self.assertEqual(code, 0, err)
         finally:
-            os.unlink(junk.name)
+            for f in (junk.name, junk.name + ".key", good_ca):
+                os.unlink(f)
 
     def test_connect_needs_check_config(self):
         code, out, err = run_bridge(["--connect"], GOOD, {"CLI_TEST_SECRET": "cli-test-secret-value"})
