@@ -188,7 +188,8 @@ const struct conf_schema conf_schema[] = {
      .type = CONF_T_BOOL,
      .offset = ROOT(log_requests),
      .def = "false",
-     .doc = "Log every accepted request at level info."},
+     .doc = "Log every accepted request at level info. A dead-lettered one is a warning "
+            "whatever this says: someone needs to look at it."},
     {.path = "log_rate_limit",
      .type = CONF_T_UINT,
      .flags = CONF_F_RESTART,
