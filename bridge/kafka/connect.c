@@ -66,6 +66,8 @@ static void ok(struct check *c, const char *fmt, ...) __attribute__((format(prin
 static void fail(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void line(struct check *c, const char *mark, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void line(struct check *c, const char *mark, const char *fmt, va_list ap)
 {
     fputs(mark, c->out);
     vfprintf(c->out, fmt, ap);
