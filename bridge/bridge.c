@@ -406,7 +406,7 @@ static void reload(struct bridge *b, const char *why)
     config_loaded(b, rt->cfg);
     watch_secret_files(b, rt->cfg);
     log_info("config reloaded", LOG_S("trigger", why), LOG_I("generation", b->generation),
-             LOG_I("sources", rt->nsources));
+             LOG_I("sources", rt->nsources), LOG_S("config_sha256", rt->cfg->sha256));
 }
 
 /* Waits up to ms for a signal; returns it, or 0 on timeout. */

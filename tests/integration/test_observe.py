@@ -129,6 +129,8 @@ class Observe(unittest.TestCase):
         self.assertTrue(wait_for(lambda: metric(bridge, ok) == 1))
         self.assertGreater(metric(bridge, ts), started)
         self.assertEqual(metric(bridge, f'webhook_bridge_config_info{{config_sha256="{sha2}"}}'), 1)
+        reloaded = [r for r in bridge.log_records() if r["msg"] == "config reloaded"]
+        self.assertEqual([r["config_sha256"] for r in reloaded], [sha2])
         text = bridge.admin("GET", "/metrics")[2].decode()
         self.assertEqual(len(re.findall(r"(?m)^webhook_bridge_config_info\{", text)), 1)
 
