@@ -230,7 +230,8 @@ static void print_verify_failure(FILE *out, const struct explanation *x)
         break;
     case VERIFY_STALE_TIMESTAMP:
     case VERIFY_FUTURE_TIMESTAMP:
-        fprintf(out, "the signed timestamp is more than %u s %s the receive time (--now sets it)",
+        fprintf(out, "the signed timestamp is more than %u s %s the receive time, which --now "
+                     "sets",
                 v->tolerance_s, x->d.verify == VERIFY_STALE_TIMESTAMP ? "before" : "after");
         break;
     case VERIFY_FORBIDDEN_ADDRESS:

@@ -4,6 +4,7 @@ from, the route, every record with its headers, or the dead-letter reason or the
 exit 0 only when accepted, and never a secret. The last test runs every golden case
 (tests/golden/cases/*) through explain and checks that it decides as the golden runner does."""
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -313,6 +314,68 @@ topic:        webhooks.dead-letter (dead letter)
                                         f"mono-webhook-secret: {SECRET}", "--body", f.name)
         self.assertEqual(code, 0)
         self.assertIn("  value:                the request body as received, 458 bytes\n", out)
+
+
+class SignedSchemes(unittest.TestCase):
+    """Verification that depends on the clock, on the shipped Stripe source: --now is the
+    receive time the signed timestamp is judged at."""
+    CONFIG = os.path.join(SOURCE_DIR, "config", "providers", "stripe.yaml")
+    STRIPE_SECRET = "whsec_explain_stripe_3b8e1f"
+    BODY = (b'{"id":"evt_1","type":"payment_intent.succeeded","created":1773480000,'
+            b'"data":{"object":{"id":"pi_1","customer":"cus_9"}}}')
+
+    def explain(self, signed_at, now, body=BODY):
+        mac = hmac.new(self.STRIPE_SECRET.encode(), f"{signed_at}.".encode() + self.BODY,
+                       hashlib.sha256).hexdigest()
+        env = dict(os.environ, STRIPE_WEBHOOK_SECRET=self.STRIPE_SECRET)
+        p = subprocess.run([BRIDGE_BIN, "explain", "--config", self.CONFIG, "--path",
+                            "/webhooks/stripe", "-H", f"Stripe-Signature: t={signed_at},v1={mac}",
+                            "--now", now],
+                           input=body, capture_output=True, env=env, timeout=30)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        for secret in (self.STRIPE_SECRET, mac):
+            self.assertNotIn(secret, out + err)
+        return p.returncode, out.splitlines()
+
+    def test_within_the_tolerance_verified_outside_it_stale_and_a_changed_body_a_mismatch(self):
+        code, lines = self.explain(1773480000, "2026-03-14T09:24:59Z")  # 299 s after
+        self.assertEqual(code, 0)
+        self.assertEqual(lines[2:8], [
+            "verification: verified (stripe)",
+            "type:         payment_intent.succeeded (pointer /type)",
+            "id:           evt_1 (pointer /id)",
+            "time:         2026-03-14T09:20:00.000Z (pointer /created)",
+            "key:          cus_9 (pointer /data/object/customer)",
+            f"route:        payment_intent.succeeded ({self.CONFIG}:21:7)"])
+        code, lines = self.explain(1773480000, "2026-03-14T09:25:01Z")  # 301 s after
+        self.assertEqual(code, 1)
+        self.assertEqual(lines[2:], [
+            "verification: failed: stale_timestamp (the signed timestamp is more than 300 s "
+            "before the receive time, which --now sets)",
+            "decision:     unauthorized",
+            'answer:       401 {"status":"unauthorized"}'])
+        code, lines = self.explain(1773480000, "2026-03-14T09:14:59Z")
+        self.assertIn("verification: failed: future_timestamp (the signed timestamp is more than "
+                      "300 s after the receive time, which --now sets)", lines)
+        code, lines = self.explain(1773480000, "2026-03-14T09:21:00Z",
+                                   body=self.BODY.replace(b"cus_9", b"cus_8"))
+        self.assertEqual(code, 1)
+        self.assertIn("verification: failed: mismatch (signature mismatch: no configured secret "
+                      "(of 1) signs this body)", lines)
+
+    def test_a_source_without_verification_says_not_required(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write("kafka: {brokers: embedded}\nsources:\n  open:\n    path: /open\n"
+                    "    verify: {scheme: none, insecure: true}\n    routes: {\"*\": open.events}\n")
+            f.flush()
+            p = subprocess.run([BRIDGE_BIN, "explain", "--config", f.name, "--path", "/open",
+                                "--json"], input=b'{"event":"x"}', capture_output=True,
+                               timeout=30)
+        self.assertEqual(p.returncode, 0)
+        o = json.loads(p.stdout)
+        self.assertEqual(o["verification"], {"result": "not_required", "scheme": "none",
+                                             "reason": None})
+        self.assertEqual([r["topic"] for r in o["records"]], ["open.events"])
 
 
 class ReadmeExample(unittest.TestCase):
