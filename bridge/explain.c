@@ -181,6 +181,9 @@ struct explanation {
     enum bridge_status status; /* decide_admit's refusal, else the decision's */
     bool decided;
     struct decision d;
+    int has_client;                   /* -1 unknown, 0 not asked (no allow_from, no --peer) */
+    char client[NETADDR_TEXT_MAX];    /* as allow_from judges it */
+    char peer[NETADDR_TEXT_MAX];
     int http;
     char answer[BRIDGE_STATUS_BODY_MAX];
     size_t answer_len;
@@ -235,9 +238,9 @@ static void print_verify_failure(FILE *out, const struct explanation *x)
                 v->tolerance_s, x->d.verify == VERIFY_STALE_TIMESTAMP ? "before" : "after");
         break;
     case VERIFY_FORBIDDEN_ADDRESS:
-        fprintf(out, x->opt->has_peer ? "the client address is not in allow_from"
-                                      : "the source has allow_from, and no client address was "
-                                        "given with --peer");
+        fprintf(out, x->has_client == 1 ? "the client address is not in allow_from"
+                                        : "the source has allow_from, and the client address is "
+                                          "not known");
         break;
     default:
         break;
@@ -375,6 +378,15 @@ static void print_text(FILE *out, const struct explanation *x)
     } else {
         fprintf(out, LABEL "%s (path %s)\n", "source:", s->name, s->path);
     }
+    if (x->has_client == 1 && strcmp(x->client, x->peer) == 0)
+        fprintf(out, LABEL "%s\n", "client:", x->client);
+    else if (x->has_client == 1)
+        fprintf(out, LABEL "%s (X-Forwarded-For from trusted proxy %s)\n", "client:", x->client,
+                x->peer);
+    else if (x->has_client == -1)
+        fprintf(out, LABEL "unknown (%s)\n", "client:",
+                x->opt->has_peer ? "the trusted proxy's X-Forwarded-For names none"
+                                 : "no --peer given");
     if (x->decided) {
         fprintf(out, LABEL "%s", "verification:", verification_result(x));
         if (x->d.verify != VERIFY_OK) {
@@ -512,9 +524,10 @@ static void print_json(FILE *out, const struct explanation *x)
                        : json_null();
     json_t *answer = json_loadb(x->answer, x->answer_len, 0, NULL);
     json_t *o = json_pack(
-        "{s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "sent", false,
+        "{s:b, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "sent", false,
         "path", jbytes(x->path), "method", jbytes(bytes_str(x->opt->method)), "source",
-        jstr(s != NULL ? s->name : NULL), "verification", verification, "status",
+        jstr(s != NULL ? s->name : NULL), "client", jstr(x->has_client == 1 ? x->client : NULL),
+        "verification", verification, "status",
         bridge_status_name(x->status), "reason", jstr(normalized(x) ? x->d.reason : NULL),
         "http_status", x->http, "response", answer != NULL ? answer : json_null(), "event",
         json_event(x), "route", jstr(x->d.route != NULL ? x->d.route->pattern : NULL),
@@ -541,6 +554,14 @@ static void explain(struct explanation *x, struct runtime *rt)
         struct request_view rv = {.path = x->path, .body = x->body, .headers = o->headers,
                                   .nheaders = o->nheaders, .has_peer = o->has_peer};
         memcpy(rv.peer, o->peer, 16);
+        uint8_t client[16];
+        if (o->has_peer || x->src->conf->nallow_from != 0) {
+            x->has_client = verifier_client_address(x->src->verifier, &rv, client) == 0 ? 1 : -1;
+            if (x->has_client == 1)
+                netaddr_format(client, x->client);
+            if (o->has_peer)
+                netaddr_format(o->peer, x->peer);
+        }
         int64_t now = o->now_ms >= 0 ? o->now_ms : clock_ms(CLOCK_REALTIME);
         decide(x->src, &rv, now, (uint64_t)clock_ms(CLOCK_MONOTONIC) * 1000000, &x->d);
         x->decided = true;

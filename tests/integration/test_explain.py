@@ -23,6 +23,7 @@ NOW = "2026-03-14T12:00:00Z"
 CONFIG = """\
 kafka:
   brokers: embedded
+trusted_proxies: [10.0.0.0/8]
 dead_letter_topic: webhooks.dead-letter
 sources:
   mono:
@@ -87,7 +88,7 @@ type:         direct_debit.payment_successful (pointer /event)
 id:           Vt5RkP1yQw8ZsN3cXa7LbM2dJf9GhU4eT0oKiY6nEr (pointer /event_id)
 time:         2026-03-14T11:47:09.512Z (pointer /timestamp)
 key:          65f2e3a0a7b8c9d0e1f2a3a9 (pointer /data/object/account/_id)
-route:        direct_debit.* ({self.config}:15:7)
+route:        direct_debit.* ({self.config}:16:7)
 decision:     accepted: 1 record
 answer:       200 {{"status":"accepted","id":"Vt5RkP1yQw8ZsN3cXa7LbM2dJf9GhU4eT0oKiY6nEr"}}
               once Kafka acknowledges every record (ack: broker; 503 if it does not within 5000 ms)
@@ -220,12 +221,24 @@ topic:        webhooks.dead-letter (dead letter)
         secret = ["-H", f"mono-webhook-secret: {SECRET}"]
         code, out, _ = self.explain("--path", "/webhooks/office", *secret, body=body)
         self.assertEqual(code, 1)
-        self.assertIn("verification: failed: forbidden_address (the source has allow_from, and "
-                      "no client address was given with --peer)\n", out)
+        self.assertIn("client:       unknown (no --peer given)\n"
+                      "verification: failed: forbidden_address (the source has allow_from, and "
+                      "the client address is not known)\n", out)
         code, out, _ = self.explain("--path", "/webhooks/office", *secret, "--peer", "198.51.100.1",
                                     body=body)
-        self.assertIn("verification: failed: forbidden_address (the client address is not in "
+        self.assertIn("client:       198.51.100.1\n"
+                      "verification: failed: forbidden_address (the client address is not in "
                       "allow_from)\n", out)
+        # behind a trusted proxy the client is the one X-Forwarded-For names, as in the server
+        code, out, _ = self.explain("--path", "/webhooks/office", *secret, "--peer", "10.1.2.3",
+                                    "-H", "X-Forwarded-For: 198.51.100.1, 192.0.2.9", body=body)
+        self.assertIn("client:       192.0.2.9 (X-Forwarded-For from trusted proxy 10.1.2.3)\n"
+                      "verification: verified (shared-secret, header mono-webhook-secret); the "
+                      "client address is in allow_from\n", out)
+        code, out, _ = self.explain("--path", "/webhooks/office", *secret, "--peer", "10.1.2.3",
+                                    "-H", "X-Forwarded-For: 192.0.2.9, bogus", body=body)
+        self.assertIn("client:       unknown (the trusted proxy's X-Forwarded-For names none)\n"
+                      "verification: failed: forbidden_address", out)
         code, out, err = self.explain("--path", "/webhooks/office", *secret, "--peer", "192.0.2.7",
                                       body=body)
         self.assertEqual((code, err), (1, ""))
@@ -270,6 +283,7 @@ topic:        webhooks.dead-letter (dead letter)
                           "content-type", "ce_partitionkey", "ce_partitionkeyfrom"])
         self.assertEqual(r["headers"][6]["value"], "65f2c1a9e4b0d7a3c8f10b2e")
         self.assertIsNone(o["rate_limit"])
+        self.assertIsNone(o["client"])  # neither --peer nor allow_from
         code, out, _ = self.explain("--path", "/webhooks/nope", "--json")
         self.assertEqual(code, 1)
         o = json.loads(out)
