@@ -39,7 +39,7 @@ struct bridge {
     struct producer *producer;
     struct http_server *http;
     uint64_t generation;
-    struct stat file_stat;
+    uint64_t stamp; /* conf_stamp() of the config as last loaded */
     struct watched_file *secret_files; /* the config's secret_files, watched like the file */
     size_t nsecret_files;
     struct metric *reload_ok, *reload_failed;
@@ -54,17 +54,41 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* A route that an earlier one in match order always beats is dead configuration: warned
+ * about with the router's own rules (route_shadowed_by), which the loader below cannot use. */
+static void warn_shadowed_routes(struct runtime *rt)
+{
+    for (size_t s = 0; s != rt->nsources; ++s) {
+        size_t n;
+        const struct conf_route *const *order = route_table_order(rt->sources[s].routes, &n);
+        for (size_t i = 0; i != n; ++i) {
+            const struct conf_route *by = route_shadowed_by(rt->sources[s].routes, i);
+            if (by == NULL)
+                continue;
+            conf_warn_route(rt->cfg, rt->sources[s].conf, order[i],
+                            "never matches: route \"%s\" (at %u:%u) comes first in match order "
+                            "and takes every event type this one would",
+                            by->pattern, by->pos.line, by->pos.col);
+        }
+    }
+}
+
 /* Loads and checks everything a runtime needs; NULL with err on any failure. */
-static struct runtime *load_runtime(const char *path, uint64_t generation, struct conf_error *err)
+static struct runtime *load_runtime(const char *path, const struct conf_options *opt,
+                                    uint64_t generation, struct conf_error *err)
 {
     struct bridge_config *cfg;
-    if (conf_load(path, &cfg, err) != 0)
+    if (conf_load_opts(path, opt, &cfg, err) != 0)
         return NULL;
     struct runtime *rt = NULL;
     if (producer_check_config(cfg, err) == 0)
         rt = runtime_create(cfg, generation, err);
-    if (rt == NULL)
+    if (rt == NULL) {
         conf_free(cfg);
+        return NULL;
+    }
+    warn_shadowed_routes(rt);
+    conf_sort_warnings(rt->cfg);
     return rt;
 }
 
@@ -85,10 +109,11 @@ static void log_warnings(const struct bridge_config *cfg)
         log_warn("config warning", LOG_S("warning", cfg->warnings[i]));
 }
 
-int bridge_check_config(const char *path, FILE *out, FILE *errout)
+int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out,
+                        FILE *errout)
 {
     struct conf_error err;
-    struct runtime *rt = load_runtime(path, 0, &err);
+    struct runtime *rt = load_runtime(path, opt, 0, &err);
     if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
         fprintf(errout, "%s\n", err.msg);
         runtime_release(rt);
@@ -104,7 +129,7 @@ int bridge_check_config(const char *path, FILE *out, FILE *errout)
 int bridge_check_connect(const char *path, FILE *out, FILE *errout)
 {
     struct conf_error err;
-    struct runtime *rt = load_runtime(path, 0, &err);
+    struct runtime *rt = load_runtime(path, NULL, 0, &err);
     if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
         fprintf(errout, "%s\n", err.msg);
         runtime_release(rt);
@@ -131,7 +156,7 @@ static bool is_dead_letter(const struct bridge_config *cfg, const char *topic)
 int bridge_list_topics(const char *path, FILE *out, FILE *errout)
 {
     struct conf_error err;
-    struct runtime *rt = load_runtime(path, 0, &err);
+    struct runtime *rt = load_runtime(path, NULL, 0, &err);
     if (rt == NULL) {
         fprintf(errout, "%s\n", err.msg);
         return 2;
@@ -296,8 +321,8 @@ struct bridge *bridge_start(const char *path, struct conf_error *err)
         conf_errorf(err, path, NULL, NULL, "out of memory");
         return NULL;
     }
-    stat(path, &b->file_stat);
-    if ((b->rt = load_runtime(path, ++b->generation, err)) == NULL)
+    b->stamp = conf_stamp(path);
+    if ((b->rt = load_runtime(path, NULL, ++b->generation, err)) == NULL)
         goto fail;
     const struct bridge_config *cfg = b->rt->cfg;
     log_set_level((enum log_severity)cfg->log_level);
@@ -349,17 +374,15 @@ fail:
     return NULL;
 }
 
-static bool file_changed(struct bridge *b)
+/* Whether the file, or a *.yaml of the directory, was edited, added or removed since the
+ * last look. A file that cannot be read (being replaced) is no change yet. */
+static bool config_changed(struct bridge *b)
 {
-    struct stat st;
-    if (stat(b->path, &st) != 0)
+    uint64_t stamp = conf_stamp(b->path);
+    if (stamp == 0 || stamp == b->stamp)
         return false;
-    bool changed = st.st_ino != b->file_stat.st_ino || st.st_dev != b->file_stat.st_dev ||
-                   st.st_size != b->file_stat.st_size ||
-                   st.st_mtim.tv_sec != b->file_stat.st_mtim.tv_sec ||
-                   st.st_mtim.tv_nsec != b->file_stat.st_mtim.tv_nsec;
-    b->file_stat = st;
-    return changed;
+    b->stamp = stamp;
+    return true;
 }
 
 static void on_restart_needed(const char *key, void *arg)
@@ -372,15 +395,15 @@ static void reload(struct bridge *b, const char *why)
 {
     /* The file as it is read now is the one loaded: without this, a SIGHUP after an edit
      * reloads, and the watcher then sees the edit and reloads it a second time. */
-    struct stat st;
-    if (stat(b->path, &st) == 0)
-        b->file_stat = st;
+    uint64_t stamp = conf_stamp(b->path);
+    if (stamp != 0)
+        b->stamp = stamp;
     /* likewise the secret files: the versions about to be read count as tried, so a file
      * refused now is not tried again every second */
     for (size_t i = 0; i != b->nsecret_files; ++i)
         b->secret_files[i].stamp = conf_file_stamp(b->secret_files[i].path);
     struct conf_error err;
-    struct runtime *rt = load_runtime(b->path, b->generation + 1, &err);
+    struct runtime *rt = load_runtime(b->path, NULL, b->generation + 1, &err);
     /* the certificate is read again too: cert-manager renews it in place */
     if (rt != NULL && http_server_reload_tls(b->http, rt->cfg->tls_cert_file,
                                              rt->cfg->tls_key_file, &err) != 0) {
@@ -469,7 +492,7 @@ int bridge_run(struct bridge *b)
         const char *secret_file;
         if (sig == SIGHUP) {
             reload(b, "SIGHUP");
-        } else if (file_changed(b)) {
+        } else if (config_changed(b)) {
             reload(b, "file changed");
         } else if ((secret_file = secret_file_changed(b)) != NULL) {
             log_info("secret file changed; reloading", LOG_S("file", secret_file));

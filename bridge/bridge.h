@@ -25,10 +25,12 @@ int bridge_check_connect(const char *path, FILE *out, FILE *errout);
  * failed. */
 int bridge_list_topics(const char *path, FILE *out, FILE *errout);
 
-/* Loads and fully validates the config at `path` (including librdkafka properties) and prints
- * the resolved configuration to `out`, or the error to `errout`. Returns the exit status:
- * 0 valid, 2 invalid. */
-int bridge_check_config(const char *path, FILE *out, FILE *errout);
+/* Loads and fully validates the config at `path` (a file or a config directory; including
+ * librdkafka properties and the route tables) with options opt (NULL: none) and prints the
+ * resolved configuration to `out` and its warnings to `errout`, or every error to `errout`.
+ * Returns the exit status: 0 valid, 2 invalid. */
+int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out,
+                        FILE *errout);
 
 /* Loads the config and starts everything (embedded Kafka, producer, listeners). Returns NULL
  * with err filled on failure. Call with SIGTERM, SIGINT and SIGHUP blocked in every thread
@@ -38,7 +40,8 @@ struct bridge *bridge_start(const char *path, struct conf_error *err);
 /* Blocks the signals the bridge handles in the calling thread (and the threads it creates). */
 void bridge_block_signals(void);
 
-/* Serves until SIGTERM or SIGINT, reloading on SIGHUP and on a change of the config file, then
+/* Serves until SIGTERM or SIGINT, reloading on SIGHUP and on a change of the config file (or
+ * of a *.yaml of the config directory: edited, added or removed), then
  * shuts down gracefully (README.md, "Shutdown"). Returns the process exit status. */
 int bridge_run(struct bridge *b);
 

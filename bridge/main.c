@@ -15,7 +15,8 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: webhook-bridge [--config FILE] [--check-config [--connect]]\n"
+    fprintf(out, "usage: webhook-bridge [--config FILE|DIR]\n"
+                 "                      [--check-config [--connect] [--placeholders]]\n"
                  "                      [--list-topics] [--config-reference] [--asyncapi]\n"
                  "                      [--version] [--help]\n"
                  "       webhook-bridge replay --config FILE --from TOPIC [--since TIME]\n"
@@ -23,9 +24,13 @@ static void usage(FILE *out)
                  "       webhook-bridge explain --config FILE --path PATH [-H 'NAME: VALUE']...\n"
                  "                      [--method M] [--peer ADDR] [--now TIME] [--body FILE]\n"
                  "                      [--json] < BODY\n"
-                 "  --config FILE        configuration (default: config/bridge.yaml)\n"
-                 "  --check-config       validate FILE, print the resolved sources and routes\n"
-                 "                       (secrets masked) and exit: 0 valid, 2 invalid\n"
+                 "  --config FILE|DIR    configuration (default: config/bridge.yaml); a directory\n"
+                 "                       is each *.yaml in it, in name order, merged\n"
+                 "  --check-config       validate FILE, print every error, or the warnings and the\n"
+                 "                       resolved sources and routes (secrets masked), and exit:\n"
+                 "                       0 valid, 2 invalid\n"
+                 "  --placeholders       with --check-config: an unset ${VAR} is checked as a\n"
+                 "                       placeholder, with a warning (CI without the secrets)\n"
                  "  --connect            with --check-config: also connect to the brokers, log\n"
                  "                       in, check every routed topic exists (or would be\n"
                  "                       created) and the producer gets its id; one line per\n"
@@ -45,6 +50,7 @@ int main(int argc, char **argv)
                                          {"check-config", no_argument, NULL, 'k'},
                                          {"connect", no_argument, NULL, 'n'},
                                          {"list-topics", no_argument, NULL, 't'},
+                                         {"placeholders", no_argument, NULL, 'p'},
                                          {"config-reference", no_argument, NULL, 'r'},
                                          {"asyncapi", no_argument, NULL, 'a'},
                                          {"version", no_argument, NULL, 'v'},
@@ -52,6 +58,7 @@ int main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *path = "config/bridge.yaml";
     int check = 0, connect = 0, list_topics = 0, asyncapi = 0, c;
+    struct conf_options copt = {.placeholders = false};
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
@@ -69,6 +76,9 @@ int main(int argc, char **argv)
         case 'a':
             asyncapi = 1;
             break;
+        case 'p':
+            copt.placeholders = true;
+            break;
         case 'r':
             conf_print_reference(stdout);
             return 0;
@@ -83,14 +93,18 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || (connect && !check)) {
+    if (optind != argc || (connect && !check) || (copt.placeholders && (!check || connect))) {
+        /* a config that is served, or connected with, never runs on placeholders */
+        if (copt.placeholders && (!check || connect))
+            fprintf(stderr, "webhook-bridge: --placeholders goes with --check-config only "
+                            "(not with --connect)\n");
         usage(stderr);
         return 2;
     }
     if (check && connect)
         return bridge_check_connect(path, stdout, stderr);
     if (check)
-        return bridge_check_config(path, stdout, stderr);
+        return bridge_check_config(path, &copt, stdout, stderr);
     if (list_topics)
         return bridge_list_topics(path, stdout, stderr);
     if (asyncapi)

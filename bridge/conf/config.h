@@ -16,21 +16,25 @@
 #include <stdio.h>
 
 /* Where a node stands in the file; line and col count from 1, 0 means "not from the file"
- * (a default). */
+ * (a default). file names the file when the config was read from a directory of files (it
+ * points into the config's own list, bridge_config.files); NULL means the config's file. */
 struct conf_pos {
     unsigned line;
     unsigned col;
+    const char *file;
 };
 
 /* An error for the user: a complete message, already prefixed with FILE:LINE:COL: and the key
  * path where one applies, e.g.
- *   config/bridge.yaml:12:15: sources.mono.verify.scheme: unknown value "hmca" (expected ...) */
+ *   config/bridge.yaml:12:15: sources.mono.verify.scheme: unknown value "hmca" (expected ...)
+ * A config that fails to load reports every error it found, one per line, in file order. */
 struct conf_error {
-    char msg[1024];
+    char msg[8192];
 };
 
 /* Formats e->msg as "FILE:LINE:COL: KEY: <fmt...>" (KEY may be NULL; pos may be NULL or zero,
- * then only "FILE: "). Returns -1 so callers can write `return conf_errorf(...)`. */
+ * then only "FILE: "; pos->file, when set, is the FILE). Returns -1 so callers can write
+ * `return conf_errorf(...)`. */
 int conf_errorf(struct conf_error *e, const char *file, const struct conf_pos *pos, const char *key,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -40,6 +44,18 @@ struct bridge_config;
  * the file from loading (any layer's check may add one before the config is in use). */
 void conf_warnf(struct bridge_config *cfg, const struct conf_pos *pos, const char *key,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+struct conf_source;
+struct conf_route;
+
+/* conf_warnf() for route r of source src, keyed sources.NAME.routes.PATTERN (quoted as a
+ * loader message quotes it), at the route's position. */
+void conf_warn_route(struct bridge_config *cfg, const struct conf_source *src,
+                     const struct conf_route *r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Puts cfg->warnings in file order (stable): call after every layer has added its own. */
+void conf_sort_warnings(struct bridge_config *cfg);
 
 enum verify_scheme {
     VERIFY_SCHEME_NONE,              /* only with insecure: true */
@@ -230,13 +246,40 @@ struct bridge_config {
      * ("FILE:LINE:COL: key: ..."), in file order. Logged at start and reload, printed by
      * --check-config. */
     char **warnings;
+    struct conf_pos *warning_pos; /* parallel to warnings, for conf_sort_warnings() */
     size_t nwarnings;
+
+    /* The files the config was read from, in load order: the one file, or each *.yaml of a
+     * config directory in name order. Positions (struct conf_pos.file) point at these. */
+    char **files;
+    size_t nfiles;
 };
 
-/* Loads, expands ${VAR} / ${VAR:-default}, applies defaults and validates PATH.
- * On success stores a new config in *out (free with conf_free) and returns 0; on failure
- * fills err (FILE:LINE:COL: key: message) and returns -1. Any thread; reads the environment. */
+/* Loads, expands ${VAR} / ${VAR:-default}, applies defaults and validates PATH (a file, or a
+ * directory: conf_load_opts()). On success stores a new config in *out (free with conf_free)
+ * and returns 0; on failure fills err with every error found, one "FILE:LINE:COL: key:
+ * message" per line, in file order, and returns -1. Any thread; reads the environment. */
 int conf_load(const char *path, struct bridge_config **out, struct conf_error *err);
+
+/* How conf_load_opts() reads a config. */
+struct conf_options {
+    /* An unset ${VAR} with no default becomes the text "placeholder-var" (the name in lower
+     * case, '_' as '-') and a warning instead of an error: --check-config --placeholders checks
+     * a file in CI, where its secrets are not set. Never for a config that is served. */
+    bool placeholders;
+};
+
+/* conf_load() with options (NULL: none). PATH may also be a directory: each *.yaml file in
+ * it, in name order, merged into one config (top-level keys set in one file each, sources
+ * merged by name; positions name each value's own file). */
+int conf_load_opts(const char *path, const struct conf_options *opt, struct bridge_config **out,
+                   struct conf_error *err);
+
+/* A fingerprint of what conf_load(path) reads: the file's identity, size and modification
+ * time, or those of each *.yaml of a directory with its name. It changes when a file is
+ * edited or replaced, and when one is added to or removed from the directory; 0 when nothing
+ * can be read. Any thread. */
+uint64_t conf_stamp(const char *path);
 
 /* Same, from a string already in memory; `name` is used as FILE in messages. */
 int conf_load_string(const char *name, const char *text, size_t len, struct bridge_config **out,

@@ -47,11 +47,27 @@ static bool name_char(char c)
     return name_start(c) || (c >= '0' && c <= '9');
 }
 
-int conf_env_expand(const char *in, size_t len, char **out, size_t *outlen, char *msg,
-                    size_t msgsize)
+/* Appends the placeholder of variable name to b and its ${name} to the list in msg. */
+static int placeholder(struct buf *b, const char *name, char *msg, size_t msgsize, bool first)
+{
+    size_t used = first ? 0 : strlen(msg);
+    snprintf(msg + used, msgsize - used, "%s${%s}", first ? "" : ", ", name);
+    if (put(b, "placeholder-", 12) != 0)
+        return -1;
+    for (const char *c = name; *c != '\0'; ++c) {
+        char l = *c == '_' ? '-' : *c >= 'A' && *c <= 'Z' ? (char)(*c + ('a' - 'A')) : *c;
+        if (put(b, &l, 1) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int conf_env_expand(const char *in, size_t len, bool placeholders, char **out, size_t *outlen,
+                    char *msg, size_t msgsize)
 {
     struct buf b = {0};
     size_t i = 0;
+    int result = 0;
 
     *out = NULL;
     *outlen = 0;
@@ -108,6 +124,10 @@ int conf_env_expand(const char *in, size_t len, char **out, size_t *outlen, char
         if (has_default && (value == NULL || value[0] == '\0')) {
             if (put(&b, in + name_end + 2, end - name_end - 2) != 0)
                 goto oom;
+        } else if (value == NULL && placeholders) {
+            if (placeholder(&b, name, msg, msgsize, result == 0) != 0)
+                goto oom;
+            result = 1;
         } else if (value == NULL) {
             snprintf(msg, msgsize, "environment variable %s is not set and has no default", name);
             goto fail;
@@ -118,7 +138,7 @@ int conf_env_expand(const char *in, size_t len, char **out, size_t *outlen, char
     }
     *out = b.p;
     *outlen = b.len;
-    return 0;
+    return result;
 oom:
     snprintf(msg, msgsize, "out of memory");
 fail:

@@ -5,6 +5,7 @@
 #ifndef BRIDGE_CONF_ENV_H
 #define BRIDGE_CONF_ENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Expands (in, len):
@@ -16,8 +17,10 @@
  * (its length in *outlen; the caller frees it) and returns 0. On failure returns -1 and writes
  * a message such as "environment variable X is not set and has no default" into msg; the
  * message never contains a variable's value or a default, which may be secrets.
+ * With placeholders, an unset VAR with no default expands to "placeholder-var" (lower case,
+ * '_' as '-') instead: the result is then 1 and msg names the variables ("${A}, ${B}").
  * Reads the environment: do not call while another thread runs setenv(). */
-int conf_env_expand(const char *in, size_t len, char **out, size_t *outlen, char *msg,
-                    size_t msgsize);
+int conf_env_expand(const char *in, size_t len, bool placeholders, char **out, size_t *outlen,
+                    char *msg, size_t msgsize);
 
 #endif

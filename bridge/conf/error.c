@@ -20,6 +20,8 @@ int conf_errorf(struct conf_error *e, const char *file, const struct conf_pos *p
         return -1;
     size_t size = sizeof(e->msg), n;
     int r;
+    if (pos != NULL && pos->file != NULL)
+        file = pos->file;
     if (file == NULL)
         file = "(config)";
     if (pos != NULL && pos->line != 0)
@@ -52,6 +54,11 @@ void conf_warnf(struct bridge_config *cfg, const struct conf_pos *pos, const cha
     if (w == NULL)
         return; /* a warning lost to memory pressure stops nothing */
     cfg->warnings = w;
+    struct conf_pos *wp = realloc(cfg->warning_pos, (cfg->nwarnings + 1) * sizeof(*wp));
+    if (wp == NULL)
+        return;
+    cfg->warning_pos = wp;
+    wp[cfg->nwarnings] = pos != NULL ? *pos : (struct conf_pos){0, 0, NULL};
     if ((w[cfg->nwarnings] = strdup(e.msg)) != NULL)
         ++cfg->nwarnings;
 }
@@ -70,6 +77,116 @@ bool conf_file_stamp_eq(const struct conf_file_stamp *a, const struct conf_file_
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
            a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns;
+}
+
+/* The rank of a position in the order messages are shown: files in load order (a position
+ * with no file is in the first, or the only, file), then line, then column; no position
+ * last. */
+static int pos_cmp(const struct conf_pos *a, const struct conf_pos *b, char *const *files,
+                   size_t nfiles)
+{
+    if ((a->line == 0) != (b->line == 0))
+        return a->line == 0 ? 1 : -1;
+    size_t fa = 0, fb = 0;
+    for (size_t i = 0; i != nfiles; ++i) {
+        if (a->file == files[i])
+            fa = i;
+        if (b->file == files[i])
+            fb = i;
+    }
+    if (fa != fb)
+        return fa < fb ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return 0;
+}
+
+void conf_sort_warnings(struct bridge_config *cfg)
+{
+    /* a stable insertion sort: a handful of warnings */
+    for (size_t i = 1; i < cfg->nwarnings; ++i) {
+        char *w = cfg->warnings[i];
+        struct conf_pos p = cfg->warning_pos[i];
+        size_t j = i;
+        for (; j > 0 && pos_cmp(&cfg->warning_pos[j - 1], &p, cfg->files, cfg->nfiles) > 0; --j) {
+            cfg->warnings[j] = cfg->warnings[j - 1];
+            cfg->warning_pos[j] = cfg->warning_pos[j - 1];
+        }
+        cfg->warnings[j] = w;
+        cfg->warning_pos[j] = p;
+    }
+}
+
+void conf_errors_add(struct conf_errors *l, const struct conf_error *e, const struct conf_pos *pos)
+{
+    if (l->n == CONF_MAX_ERRORS) {
+        ++l->dropped;
+        return;
+    }
+    struct conf_errent *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (v == NULL) {
+        ++l->dropped;
+        return;
+    }
+    l->v = v;
+    v[l->n].pos = pos != NULL ? *pos : (struct conf_pos){0, 0, NULL};
+    if ((v[l->n].msg = strdup(e->msg)) == NULL) {
+        ++l->dropped;
+        return;
+    }
+    ++l->n;
+}
+
+int conf_errors_finish(struct conf_errors *l, char *const *files, size_t nfiles,
+                       const char *name, struct conf_error *err)
+{
+    if (l->n == 0 && l->dropped == 0)
+        return 0;
+    for (size_t i = 1; i < l->n; ++i) {
+        struct conf_errent x = l->v[i];
+        size_t j = i;
+        for (; j > 0 && pos_cmp(&l->v[j - 1].pos, &x.pos, files, nfiles) > 0; --j)
+            l->v[j] = l->v[j - 1];
+        l->v[j] = x;
+    }
+    size_t size = sizeof(err->msg), n = 0;
+    for (size_t i = 0; i != l->n; ++i) {
+        size_t len = strlen(l->v[i].msg);
+        /* whole lines only, with room left for the line that says what was cut */
+        if (n + len + 1 + 100 > size) {
+            l->dropped += l->n - i;
+            break;
+        }
+        if (n != 0)
+            err->msg[n++] = '\n';
+        memcpy(err->msg + n, l->v[i].msg, len);
+        n += len;
+    }
+    err->msg[n] = '\0';
+    if (l->dropped != 0)
+        snprintf(err->msg + n, size - n, "%s%s: %zu more error%s not shown", n != 0 ? "\n" : "",
+                 name != NULL ? name : "(config)", l->dropped, l->dropped == 1 ? "" : "s");
+    conf_errors_release(l);
+    return -1;
+}
+
+void conf_errors_release(struct conf_errors *l)
+{
+    for (size_t i = 0; i != l->n; ++i)
+        free(l->v[i].msg);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->dropped = 0;
+}
+
+void conf_pos_ref(char *buf, size_t size, const struct conf_pos *pos, const struct conf_pos *from)
+{
+    if (pos->file != NULL && from->file != NULL && pos->file != from->file)
+        snprintf(buf, size, "%s:%u:%u", pos->file, pos->line, pos->col);
+    else
+        snprintf(buf, size, "%u:%u", pos->line, pos->col);
 }
 
 int conf_read_file(const char *path, size_t max, char **out, size_t *len)

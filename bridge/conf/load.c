@@ -9,17 +9,21 @@
  * keys together (tls both-or-neither, scheme none needs insecure, inheritance of the
  * dead-letter topic) run after their section is complete, in finish_*().
  *
- * Only the first error is reported: a configuration is fixed and re-checked in seconds, and
- * later errors are often consequences of the first. Values are ${VAR}-expanded as they are
+ * Every error is reported, in file order: a bad key is reported and the walk goes on with the
+ * next key, item or source. What would only report consequences of an error is skipped: the
+ * rules across a section's keys run on a section that loaded cleanly, and the rules across
+ * sections on a config with no error at all. Values are ${VAR}-expanded as they are
  * read; messages quote the text as written in the file, never the expansion, so a secret
  * in the environment cannot leak through an error message.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf/internal.h"
 #include "conf/loader.h"
+#include "conf/merge.h"
 #include "conf/value.h"
 
 static void describe(const struct conf_schema *s, char *buf, size_t size)
@@ -146,6 +150,7 @@ static int store_scalar(struct loader *l, const struct conf_schema *s, const str
         }
         what = "topic name";
         if ((why = conf_check_topic(t, len)) == NULL) {
+            loader_check_internal_topic(l, n, t);
             loader_set_str(field, t);
             return 0;
         }
@@ -287,43 +292,119 @@ static int load_value(struct loader *l, const struct conf_schema *s, const struc
     }
 }
 
+/* The edit distance between a and b (insertions, deletions, substitutions and swaps of two
+ * neighbours, each 1), or a number larger than max once it exceeds max. Keys are short. */
+static size_t distance(const char *a, size_t alen, const char *b, size_t blen, size_t max)
+{
+    size_t d[3][64], *prev2 = d[0], *prev = d[1], *cur = d[2];
+    if (alen >= 64 || blen >= 64)
+        return max + 1;
+    for (size_t j = 0; j <= blen; ++j)
+        prev[j] = j;
+    for (size_t i = 1; i <= alen; ++i) {
+        size_t best = cur[0] = i;
+        for (size_t j = 1; j <= blen; ++j) {
+            size_t c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < c)
+                c = prev[j] + 1;
+            if (cur[j - 1] + 1 < c)
+                c = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < c)
+                c = prev2[j - 2] + 1;
+            cur[j] = c;
+            if (c < best)
+                best = c;
+        }
+        if (best > max)
+            return max + 1;
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[blen];
+}
+
+/* The key of section spath nearest to (key, len), close enough to be a typo of it; NULL when
+ * none is. A key of n bytes may be n / 4 edits away (at least 1, at most 3). */
+static const char *nearest_key(const char *spath, const char *key, size_t len)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i != conf_schema_len; ++i) {
+        const struct conf_schema *s = &conf_schema[i];
+        if (!conf_schema_is_child(s, spath))
+            continue;
+        const char *k = conf_schema_key(s);
+        size_t klen = strlen(k), max = klen / 4 < 1 ? 1 : klen / 4 > 3 ? 3 : klen / 4;
+        size_t d = distance(key, len, k, klen, max);
+        if (d <= max && d < best_d) {
+            best = k;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+/* True when the key of pair i of map n appeared earlier in n: check_duplicates() has reported
+ * it, and only the first is loaded. */
+static bool repeated_key(const struct ynode *n, size_t i)
+{
+    const struct ynode *k = n->pairs[i].key;
+    for (size_t j = 0; j != i; ++j) {
+        const struct ynode *p = n->pairs[j].key;
+        if (p->len == k->len && memcmp(p->text, k->text, k->len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Loads mapping n (NULL or null: absent) as the section spath of the table into base, then
- * the defaults of the keys it lacks. keypos locates the section's own key (NULL: top level). */
+ * the defaults of the keys it lacks. keypos locates the section's own key (NULL: top level).
+ * A bad key is reported and the next one loaded; returns -1 when any key of the section (or
+ * of a section under it) failed. */
 static int load_section(struct loader *l, const char *spath, const struct ynode *n,
                         const struct conf_pos *keypos, void *base)
 {
+    size_t before = loader_nerrors(l);
     if (n != NULL && !ynode_is_null(n) && n->kind != YNODE_MAP)
         return loader_fail(l, &n->pos, "expected a mapping, got %s", ynode_kind_name(n));
-    for (size_t i = 0; n != NULL && i < n->npairs; ++i) {
+    for (size_t i = 0; n != NULL && i < n->npairs && !l->fatal; ++i) {
         const struct ynode *k = n->pairs[i].key;
+        if (repeated_key(n, i))
+            continue;
         const struct conf_schema *s = conf_schema_child(spath, k->text, k->len);
         size_t old = loader_push_key(l, k->text, k->len);
-        if (s == NULL)
-            return loader_fail(l, &k->pos, "unknown key");
-        if (load_value(l, s, n->pairs[i].value, &k->pos, base) != 0)
-            return -1;
+        if (s == NULL) {
+            const char *near = nearest_key(spath, k->text, k->len);
+            if (near != NULL)
+                loader_fail(l, &k->pos, "unknown key (did you mean %s?)", near);
+            else
+                loader_fail(l, &k->pos, "unknown key");
+        } else {
+            load_value(l, s, n->pairs[i].value, &k->pos, base);
+        }
         loader_pop(l, old);
     }
-    for (size_t i = 0; i != conf_schema_len; ++i) {
+    for (size_t i = 0; i != conf_schema_len && !l->fatal; ++i) {
         const struct conf_schema *s = &conf_schema[i];
         const char *key = conf_schema_key(s);
         if (!conf_schema_is_child(s, spath) || ynode_find(n, key) != NULL)
             continue;
         size_t old = loader_push_key(l, key, strlen(key));
-        if (s->flags & CONF_F_REQUIRED)
-            return loader_fail(l, keypos, "required key is missing");
-        if (s->type == CONF_T_SECTION) {
-            if (load_section(l, s->path, NULL, keypos, base) != 0)
-                return -1;
+        if (s->flags & CONF_F_REQUIRED) {
+            loader_fail(l, keypos, "required key is missing");
+        } else if (s->type == CONF_T_SECTION) {
+            load_section(l, s->path, NULL, keypos, base);
         } else if (s->def != NULL) {
             /* A default goes through the same checks as a written value, with no position. */
             struct ynode d = {.kind = YNODE_SCALAR, .text = (char *)s->def, .len = strlen(s->def)};
-            if (load_scalar(l, s, &d, (char *)base + s->offset) != 0)
-                return -1;
+            load_scalar(l, s, &d, (char *)base + s->offset);
         }
         loader_pop(l, old);
     }
-    return 0;
+    return loader_nerrors(l) == before ? 0 : -1;
 }
 
 static bool source_name_ok(const char *s, size_t len)
@@ -476,10 +557,41 @@ static int check_keep_headers(struct loader *l, const struct conf_source *src,
     return 0;
 }
 
+/* One source: its section, then the rules across its keys, which run only on a section that
+ * loaded cleanly (on a broken one they would report consequences of its errors). */
+static int load_source(struct loader *l, size_t i, const struct ynode *k, const struct ynode *v)
+{
+    struct bridge_config *cfg = l->cfg;
+    struct conf_source *src = &cfg->sources[i];
+    char q[128];
+
+    if (!source_name_ok(k->text, k->len))
+        return loader_fail(l, &k->pos, "invalid source name (use only a-z A-Z 0-9 . _ -)");
+    if ((src->name = strdup(k->text)) == NULL)
+        return loader_oom(l);
+    src->pos = k->pos;
+    if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0 ||
+        check_keep_headers(l, src, v) != 0)
+        return -1;
+    if (src->ce_source == NULL &&
+        asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {
+        src->ce_source = NULL;
+        return loader_oom(l);
+    }
+    for (size_t j = 0; j != i; ++j)
+        if (cfg->sources[j].path != NULL && strcmp(cfg->sources[j].path, src->path) == 0) {
+            const struct ynode *p = ynode_find(v, "path")->value;
+            loader_push_key(l, "path", 4);
+            return loader_fail(l, &p->pos, "path %s is already used by source %s",
+                               loader_shown(p, q, sizeof(q)), cfg->sources[j].name);
+        }
+    return 0;
+}
+
 static int load_sources(struct loader *l, const struct ynode *n)
 {
     struct bridge_config *cfg = l->cfg;
-    char q[128];
+    size_t before = loader_nerrors(l);
 
     if (ynode_is_null(n) || (n->kind == YNODE_MAP && n->npairs == 0))
         return loader_fail(l, &n->pos, "at least one source is required");
@@ -489,33 +601,68 @@ static int load_sources(struct loader *l, const struct ynode *n)
     if ((cfg->sources = calloc(n->npairs, sizeof(*cfg->sources))) == NULL)
         return loader_oom(l);
     cfg->nsources = n->npairs;
-    for (size_t i = 0; i != n->npairs; ++i) {
-        const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].value;
-        struct conf_source *src = &cfg->sources[i];
+    for (size_t i = 0; i != n->npairs && !l->fatal; ++i) {
+        const struct ynode *k = n->pairs[i].key;
+        if (repeated_key(n, i))
+            continue;
         size_t old = loader_push_key(l, k->text, k->len);
-        if (!source_name_ok(k->text, k->len))
-            return loader_fail(l, &k->pos, "invalid source name (use only a-z A-Z 0-9 . _ -)");
-        if ((src->name = strdup(k->text)) == NULL)
-            return loader_oom(l);
-        src->pos = k->pos;
-        if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0 ||
-            check_keep_headers(l, src, v) != 0)
-            return -1;
-        if (src->ce_source == NULL &&
-            asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {
-            src->ce_source = NULL;
-            return loader_oom(l);
-        }
-        for (size_t j = 0; j != i; ++j)
-            if (strcmp(cfg->sources[j].path, src->path) == 0) {
-                const struct ynode *p = ynode_find(v, "path")->value;
-                loader_push_key(l, "path", 4);
-                return loader_fail(l, &p->pos, "path %s is already used by source %s",
-                                   loader_shown(p, q, sizeof(q)), cfg->sources[j].name);
-            }
+        load_source(l, i, k, n->pairs[i].value);
         loader_pop(l, old);
     }
-    return 0;
+    return loader_nerrors(l) == before ? 0 : -1;
+}
+
+/* The first route of sources[0..n) that publishes to topic t (its source in *src); NULL if
+ * none. */
+static const struct conf_route *route_to(const struct conf_source *sources, size_t n,
+                                         const char *t, const struct conf_source **src)
+{
+    for (size_t s = 0; s != n; ++s)
+        for (size_t r = 0; r != sources[s].nroutes; ++r)
+            for (size_t k = 0; k != sources[s].routes[r].ntopics; ++k)
+                if (strcmp(sources[s].routes[r].topics[k], t) == 0) {
+                    *src = &sources[s];
+                    return &sources[s].routes[r];
+                }
+    return NULL;
+}
+
+/* A topic that two sources route to holds two providers' bodies (and perhaps both formats),
+ * which its consumers must tell apart: pointed out at the later route, once per topic and
+ * source. A shared dead-letter topic is the design, and is not. */
+static void check_shared_topics(struct loader *l)
+{
+    const struct bridge_config *cfg = l->cfg;
+    char at[300];
+    for (size_t s = 1; s < cfg->nsources; ++s) {
+        const struct conf_source *src = &cfg->sources[s];
+        for (size_t r = 0; r != src->nroutes; ++r)
+            for (size_t k = 0; k != src->routes[r].ntopics; ++k) {
+                const char *t = src->routes[r].topics[k];
+                const struct conf_source *other, *self;
+                const struct conf_route *first = route_to(cfg->sources, s, t, &other);
+                /* once per source and topic: at the source's first route to it */
+                if (first == NULL || route_to(src, 1, t, &self) != &src->routes[r])
+                    continue;
+                conf_pos_ref(at, sizeof(at), &first->pos, &src->routes[r].pos);
+                size_t old = loader_push_key(l, "sources", 7);
+                loader_push_key(l, src->name, strlen(src->name));
+                loader_push_key(l, "routes", 6);
+                loader_push_key(l, src->routes[r].pattern, strlen(src->routes[r].pattern));
+                if (other->format != src->format)
+                    loader_warn(l, &src->routes[r].pos,
+                                "topic \"%s\" also gets the records of source %s (at %s) in %s "
+                                "format, and this source's in %s: its consumers see both formats",
+                                t, other->name, at, conf_enum_name(conf_format_values, (int)other->format),
+                                conf_enum_name(conf_format_values, (int)src->format));
+                else
+                    loader_warn(l, &src->routes[r].pos,
+                                "topic \"%s\" also gets the records of source %s (at %s): its "
+                                "consumers see two providers' events in one topic",
+                                t, other->name, at);
+                loader_pop(l, old);
+            }
+    }
 }
 
 /* Rules across sections, once everything is loaded. */
@@ -554,60 +701,76 @@ static int finish_root(struct loader *l, const struct ynode *root)
             (src->dead_letter_topic = strdup(cfg->dead_letter_topic)) == NULL)
             return loader_oom(l);
     }
+    check_shared_topics(l);
     if (conf_collect_topics(cfg) != 0)
         return loader_oom(l);
     return 0;
 }
 
-/* Reports the first key that appears twice in a mapping, anywhere in the document. */
-static int check_duplicates(struct loader *l, const struct ynode *n)
+/* Reports every key that appears twice in a mapping, anywhere in the document. */
+static void check_duplicates(struct loader *l, const struct ynode *n)
 {
     if (n == NULL)
-        return 0;
+        return;
     for (size_t i = 0; i != n->npairs; ++i) {
         const struct ynode *k = n->pairs[i].key;
         size_t old = loader_push_key(l, k->text, k->len);
         for (size_t j = 0; j != i; ++j) {
             const struct ynode *prev = n->pairs[j].key;
-            if (prev->len == k->len && memcmp(prev->text, k->text, k->len) == 0)
-                return loader_fail(l, &k->pos, "duplicate key (first at %u:%u)", prev->pos.line,
-                                   prev->pos.col);
+            if (prev->len == k->len && memcmp(prev->text, k->text, k->len) == 0) {
+                char at[300];
+                conf_pos_ref(at, sizeof(at), &prev->pos, &k->pos);
+                loader_fail(l, &k->pos, "duplicate key (first at %s)", at);
+                break;
+            }
         }
-        if (check_duplicates(l, n->pairs[i].value) != 0)
-            return -1;
+        check_duplicates(l, n->pairs[i].value);
         loader_pop(l, old);
     }
     for (size_t i = 0; i != n->nitems; ++i) {
         size_t old = loader_push_index(l, i);
-        if (check_duplicates(l, n->items[i]) != 0)
-            return -1;
+        check_duplicates(l, n->items[i]);
         loader_pop(l, old);
     }
-    return 0;
 }
 
-int conf_from_tree(const char *file, const struct ynode *root, struct bridge_config **out,
-                   struct conf_error *err)
+int conf_from_trees(const char *name, char **files, struct ynode *const *roots, size_t n,
+                    const struct conf_options *opt, struct bridge_config **out,
+                    struct conf_error *err)
 {
-    struct loader l = {.file = file, .err = err};
-    int r;
+    struct loader l = {.file = name, .placeholders = opt != NULL && opt->placeholders};
+    struct merged m = {0};
+    const struct ynode *root = n == 1 ? roots[0] : &m.root;
 
     *out = NULL;
-    if ((l.cfg = calloc(1, sizeof(*l.cfg))) == NULL || (l.cfg->file = strdup(file)) == NULL) {
+    if ((l.cfg = calloc(1, sizeof(*l.cfg))) == NULL || (l.cfg->file = strdup(name)) == NULL) {
         free(l.cfg);
-        return loader_oom(&l);
+        for (size_t i = 0; i != n; ++i)
+            free(files[i]);
+        free(files);
+        return conf_errorf(err, name, NULL, NULL, "out of memory");
     }
-    if (root != NULL && !ynode_is_null(root) && root->kind != YNODE_MAP)
-        r = loader_fail(&l, &root->pos, "the top level must be a mapping of settings, got %s",
-                        ynode_kind_name(root));
-    else if (check_duplicates(&l, root) != 0 || load_section(&l, "", root, NULL, l.cfg) != 0)
-        r = -1;
-    else
-        r = finish_root(&l, root);
-    if (r != 0) {
+    l.cfg->files = files;
+    l.cfg->nfiles = n;
+    /* the merge drops what it refuses: the rest is still loaded, for its own errors */
+    if (n != 1) {
+        conf_merge(&l, roots, n, &m);
+    } else if (root != NULL && !ynode_is_null(root) && root->kind != YNODE_MAP) {
+        loader_fail(&l, &root->pos, "the top level must be a mapping of settings, got %s",
+                    ynode_kind_name(root));
+    }
+    if (loader_nerrors(&l) == 0 || (n != 1 && !l.fatal)) {
+        check_duplicates(&l, root);
+        /* the rules across sections only on a config whose every key loaded */
+        if (load_section(&l, "", root, NULL, l.cfg) == 0 && loader_nerrors(&l) == 0)
+            finish_root(&l, root);
+    }
+    conf_merged_release(&m);
+    if (conf_errors_finish(&l.errors, l.cfg->files, l.cfg->nfiles, name, err) != 0) {
         conf_free(l.cfg);
         return -1;
     }
+    conf_sort_warnings(l.cfg);
     *out = l.cfg;
     return 0;
 }

@@ -4,7 +4,7 @@
  *
  * The key path is a fixed buffer grown and cut back as the walk descends and returns
  * (push/pop), instead of a string built per node: it costs nothing until an error is
- * reported, which happens at most once per load.
+ * reported.
  */
 #include "conf/loader.h"
 
@@ -101,7 +101,15 @@ int loader_fail(struct loader *l, const struct conf_pos *pos, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return conf_errorf(l->err, l->file, pos, l->path, "%s", msg);
+    struct conf_error e;
+    conf_errorf(&e, l->file, pos, l->path, "%s", msg);
+    conf_errors_add(&l->errors, &e, pos);
+    return -1;
+}
+
+size_t loader_nerrors(const struct loader *l)
+{
+    return l->errors.n + l->errors.dropped;
 }
 
 void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, ...)
@@ -114,9 +122,29 @@ void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, 
     conf_warnf(l->cfg, pos, l->path, "%s", msg);
 }
 
+void conf_warn_route(struct bridge_config *cfg, const struct conf_source *src,
+                     const struct conf_route *r, const char *fmt, ...)
+{
+    struct loader l = {.file = cfg->file, .cfg = cfg};
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    loader_push_key(&l, "sources", 7);
+    loader_push_key(&l, src->name, strlen(src->name));
+    loader_push_key(&l, "routes", 6);
+    loader_push_key(&l, r->pattern, strlen(r->pattern));
+    loader_warn(&l, &r->pos, "%s", msg);
+}
+
 int loader_oom(struct loader *l)
 {
-    return conf_errorf(l->err, l->file, NULL, NULL, "out of memory");
+    struct conf_error e;
+    l->fatal = true;
+    conf_errorf(&e, l->file, NULL, NULL, "out of memory");
+    conf_errors_add(&l->errors, &e, NULL);
+    return -1;
 }
 
 /* The node's text as written, quoted for a message. */
@@ -140,14 +168,28 @@ int loader_get_scalar(struct loader *l, const struct conf_schema *s, const struc
     }
     if (n->kind != YNODE_SCALAR)
         return loader_fail(l, &n->pos, "expected %s, got %s", expected, ynode_kind_name(n));
-    if (conf_env_expand(n->text, n->len, text, len, msg, sizeof(msg)) != 0)
+    int r = conf_env_expand(n->text, n->len, l->placeholders, text, len, msg, sizeof(msg));
+    if (r < 0)
         return loader_fail(l, &n->pos, "%s", msg);
+    if (r == 1)
+        loader_warn(l, &n->pos, "%s %s not set: checked with a placeholder (--placeholders)", msg,
+                    strchr(msg, ',') != NULL ? "are" : "is");
     if ((s == NULL || !(s->flags & CONF_F_SECRET)) && memchr(*text, '\0', *len) != NULL) {
         free(*text);
         *text = NULL;
         return loader_fail(l, &n->pos, "must not contain a NUL byte");
     }
     return 0;
+}
+
+void loader_check_internal_topic(struct loader *l, const struct ynode *n, const char *t)
+{
+    char q[128];
+    if (strncmp(t, "__", 2) == 0)
+        loader_warn(l, &n->pos,
+                    "topic %s is named like Kafka's internal topics (__consumer_offsets, "
+                    "__transaction_state): brokers refuse records to those",
+                    loader_shown(n, q, sizeof(q)));
 }
 
 void loader_set_str(char **field, char *value)

@@ -2,8 +2,10 @@
  * The loader's state and the helpers shared by load.c (sections, scalars, cross-key rules)
  * and load_lists.c (values that are lists or mappings). Internal to conf/.
  *
- * Every helper that reports an error fills l->err as "FILE:LINE:COL: key.path: message",
- * where key.path is the loader's current path, and returns -1.
+ * Every helper that reports an error adds "FILE:LINE:COL: key.path: message" to l->errors,
+ * where key.path is the loader's current path, and returns -1; its caller goes on with the
+ * next key or item where that makes sense, so that one run reports every error (l->fatal, set
+ * when memory runs out, stops it).
  */
 #ifndef BRIDGE_CONF_LOADER_H
 #define BRIDGE_CONF_LOADER_H
@@ -12,12 +14,15 @@
 #include <stddef.h>
 
 #include "conf/config.h"
+#include "conf/internal.h"
 #include "conf/schema.h"
 #include "conf/yaml_tree.h"
 
 struct loader {
     const char *file;
-    struct conf_error *err;
+    struct conf_errors errors;
+    bool fatal;                /* out of memory: stop at once */
+    bool placeholders;         /* an unset ${VAR} becomes a placeholder, with a warning */
     struct bridge_config *cfg; /* being filled; freed by the caller on error */
     char path[512];            /* key path of the value being loaded, for messages */
     size_t pathlen;
@@ -41,6 +46,10 @@ int loader_fail(struct loader *l, const struct conf_pos *pos, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 int loader_oom(struct loader *l);
 
+/* The number of errors reported so far: a handler compares it before and after a part to
+ * learn whether that part failed. */
+size_t loader_nerrors(const struct loader *l);
+
 /* Records a warning at pos for the current path in l->cfg->warnings; loading goes on. */
 void loader_warn(struct loader *l, const struct conf_pos *pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -54,6 +63,9 @@ const char *loader_shown(const struct ynode *n, char *buf, size_t size);
  * value when s is CONF_F_NULLABLE, 0 on success, -1 on error. s may be NULL. */
 int loader_get_scalar(struct loader *l, const struct conf_schema *s, const struct ynode *n,
                       const char *expected, char **text, size_t *len);
+
+/* Warns when topic t (the value of n) is named like one of Kafka's internal topics. */
+void loader_check_internal_topic(struct loader *l, const struct ynode *n, const char *t);
 
 /* Frees *field and stores value (which it then owns). */
 void loader_set_str(char **field, char *value);

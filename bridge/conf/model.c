@@ -153,6 +153,10 @@ void conf_free(struct bridge_config *cfg)
     for (size_t i = 0; i != cfg->nwarnings; ++i)
         free(cfg->warnings[i]);
     free(cfg->warnings);
+    free(cfg->warning_pos);
+    for (size_t i = 0; i != cfg->nfiles; ++i)
+        free(cfg->files[i]);
+    free(cfg->files);
     free(cfg);
 }
 

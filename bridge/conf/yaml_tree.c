@@ -6,7 +6,7 @@
  * mappings as ordered pair lists (file order matters for routes and librdkafka properties).
  * libyaml's document loader was rejected: it resolves aliases by sharing nodes, which would
  * let a few bytes of input expand into a huge configuration ("billion laughs"); aliases are
- * refused instead. Nesting depth is bounded so that hostile input cannot exhaust the stack.
+ * refused instead, and so are anchors, which only serve aliases. Nesting depth is bounded so that hostile input cannot exhaust the stack.
  */
 #include "conf/yaml_tree.h"
 
@@ -16,6 +16,10 @@
 
 #define MAX_DEPTH 64
 
+#define STAR_HINT                                                                                  \
+    "an unquoted value cannot start with '*' (YAML reads *name as an alias): quote it, "          \
+    "e.g. \"*.created\": topic"
+
 struct builder {
     yaml_parser_t parser;
     const char *file;
@@ -24,15 +28,15 @@ struct builder {
     struct conf_error *err;
 };
 
-static struct conf_pos mark_pos(yaml_mark_t m)
+static struct conf_pos mark_pos(const struct builder *b, yaml_mark_t m)
 {
-    return (struct conf_pos){(unsigned)m.line + 1, (unsigned)m.column + 1};
+    return (struct conf_pos){(unsigned)m.line + 1, (unsigned)m.column + 1, b->file};
 }
 
 /* Reader errors (bad UTF-8, control characters) carry a byte offset only. */
 static struct conf_pos offset_pos(const struct builder *b, size_t offset)
 {
-    struct conf_pos pos = {1, 1};
+    struct conf_pos pos = {1, 1, b->file};
     for (size_t i = 0; i < offset && i < b->len; ++i) {
         if (b->text[i] == '\n') {
             ++pos.line;
@@ -55,9 +59,14 @@ static int syntax_error(struct builder *b)
         struct conf_pos pos = offset_pos(b, p->problem_offset);
         return conf_errorf(b->err, b->file, &pos, NULL, "%s", problem);
     }
-    struct conf_pos pos = mark_pos(p->problem_mark);
+    struct conf_pos pos = mark_pos(b, p->problem_mark);
+    if (p->context != NULL && strcmp(p->context, "while scanning an alias") == 0) {
+        /* `*.created: topic` (a route pattern): libyaml's words would be about aliases */
+        struct conf_pos cpos = mark_pos(b, p->context_mark);
+        return conf_errorf(b->err, b->file, &cpos, NULL, "%s", STAR_HINT);
+    }
     if (p->context != NULL) {
-        struct conf_pos cpos = mark_pos(p->context_mark);
+        struct conf_pos cpos = mark_pos(b, p->context_mark);
         return conf_errorf(b->err, b->file, &pos, NULL, "%s (%s at %u:%u)", problem, p->context,
                            cpos.line, cpos.col);
     }
@@ -76,12 +85,12 @@ static int oom(struct builder *b)
     return conf_errorf(b->err, b->file, NULL, NULL, "out of memory");
 }
 
-static struct ynode *new_node(enum ynode_kind kind, yaml_mark_t start)
+static struct ynode *new_node(const struct builder *b, enum ynode_kind kind, yaml_mark_t start)
 {
     struct ynode *n = calloc(1, sizeof(*n));
     if (n != NULL) {
         n->kind = kind;
-        n->pos = mark_pos(start);
+        n->pos = mark_pos(b, start);
     }
     return n;
 }
@@ -127,9 +136,11 @@ static int build_map(struct builder *b, struct ynode *n, unsigned depth)
             return 0;
         }
         if (ev.type != YAML_SCALAR_EVENT) {
-            struct conf_pos pos = mark_pos(ev.start_mark);
+            struct conf_pos pos = mark_pos(b, ev.start_mark);
+            bool alias = ev.type == YAML_ALIAS_EVENT;
             yaml_event_delete(&ev);
-            return conf_errorf(b->err, b->file, &pos, NULL, "a mapping key must be a string");
+            return conf_errorf(b->err, b->file, &pos, NULL, "%s",
+                               alias ? STAR_HINT : "a mapping key must be a string");
         }
         if (n->npairs == cap) {
             size_t ncap = cap == 0 ? 4 : cap * 2;
@@ -156,7 +167,7 @@ static int build_map(struct builder *b, struct ynode *n, unsigned depth)
  * partial node on failure too, so the caller's single ynode_free() releases everything. */
 static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct ynode **out)
 {
-    struct conf_pos pos = mark_pos(ev->start_mark);
+    struct conf_pos pos = mark_pos(b, ev->start_mark);
     struct ynode *n = NULL;
     int r = 0;
 
@@ -164,9 +175,22 @@ static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct yno
         yaml_event_delete(ev);
         return conf_errorf(b->err, b->file, &pos, NULL, "nesting deeper than %d levels", MAX_DEPTH);
     }
+    const yaml_char_t *anchor = ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.anchor
+                                : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor
+                                : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.anchor
+                                                                        : NULL;
+    if (anchor != NULL) {
+        /* refused where it is written rather than at its first use: there is no use */
+        r = conf_errorf(b->err, b->file, &pos, NULL,
+                        "anchors (&%s) are not supported, nor aliases: write each value out",
+                        (const char *)anchor);
+        yaml_event_delete(ev);
+        *out = NULL;
+        return r;
+    }
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
-        n = new_node(YNODE_SCALAR, ev->start_mark);
+        n = new_node(b, YNODE_SCALAR, ev->start_mark);
         if (n == NULL || (n->text = malloc(ev->data.scalar.length + 1)) == NULL) {
             free(n);
             n = NULL;
@@ -179,22 +203,23 @@ static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct yno
         n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.tag == NULL;
         break;
     case YAML_SEQUENCE_START_EVENT:
-        if ((n = new_node(YNODE_SEQ, ev->start_mark)) == NULL) {
+        if ((n = new_node(b, YNODE_SEQ, ev->start_mark)) == NULL) {
             r = oom(b);
             break;
         }
         r = build_seq(b, n, depth);
         break;
     case YAML_MAPPING_START_EVENT:
-        if ((n = new_node(YNODE_MAP, ev->start_mark)) == NULL) {
+        if ((n = new_node(b, YNODE_MAP, ev->start_mark)) == NULL) {
             r = oom(b);
             break;
         }
         r = build_map(b, n, depth);
         break;
     case YAML_ALIAS_EVENT:
-        r = conf_errorf(b->err, b->file, &pos, NULL, "aliases (*%s) are not supported",
-                        (const char *)ev->data.alias.anchor);
+        r = conf_errorf(b->err, b->file, &pos, NULL,
+                        "aliases (*%s) are not supported; %s", (const char *)ev->data.alias.anchor,
+                        "to start a value with '*', quote it, e.g. \"*.created\": topic");
         break;
     default:
         r = conf_errorf(b->err, b->file, &pos, NULL, "unexpected YAML event");
@@ -211,7 +236,7 @@ static int expect(struct builder *b, yaml_event_type_t type)
     if (next(b, &ev) != 0)
         return -1;
     bool ok = ev.type == type;
-    struct conf_pos pos = mark_pos(ev.start_mark);
+    struct conf_pos pos = mark_pos(b, ev.start_mark);
     yaml_event_delete(&ev);
     if (!ok)
         return conf_errorf(b->err, b->file, &pos, NULL, "only one YAML document is allowed");

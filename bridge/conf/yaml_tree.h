@@ -41,7 +41,7 @@ struct ynode {
 
 /* Parses one YAML document from (text, len). On success returns 0 and stores the root in
  * *root (NULL for an empty stream; free with ynode_free). On a syntax error fills err with
- * "FILE:LINE:COL: <libyaml's problem>" and returns -1. Aliases and multiple documents are
+ * "FILE:LINE:COL: <libyaml's problem>" and returns -1. Anchors, aliases and multiple documents are
  * refused. Any thread. */
 int ynode_parse(const char *file, const char *text, size_t len, struct ynode **root,
                 struct conf_error *err);

@@ -52,14 +52,48 @@ bool route_glob_match(const char *p, struct bytes s)
     return pi == plen;
 }
 
+static bool matches(const struct conf_route *r, struct bytes type)
+{
+    return strchr(r->pattern, '*') == NULL ? bytes_eq_str(type, r->pattern)
+                                           : route_glob_match(r->pattern, type);
+}
+
 const struct conf_route *route_match(const struct route_table *t, struct bytes type)
 {
-    for (size_t i = 0; i != t->n; ++i) {
-        const struct conf_route *r = t->order[i];
-        if (strchr(r->pattern, '*') == NULL ? bytes_eq_str(type, r->pattern)
-                                            : route_glob_match(r->pattern, type))
-            return r;
-    }
+    for (size_t i = 0; i != t->n; ++i)
+        if (matches(t->order[i], type))
+            return t->order[i];
+    return NULL;
+}
+
+/* Whether route a matches every type that route b matches. With '*' the only wildcard, it
+ * does exactly when a matches b's pattern read as a type in which each '*' is a byte c that a
+ * does not contain: a's literals cannot take c, so each c lies inside a run one of a's '*'
+ * takes, and that run takes whatever b's '*' stands for as well. */
+static bool covers(const struct conf_route *a, const struct conf_route *b)
+{
+    unsigned char c = 1;
+    while (c != 0 && strchr(a->pattern, c) != NULL)
+        ++c;
+    if (c == 0)
+        return false; /* a holds every byte: no such witness (never a real pattern) */
+    size_t len = strlen(b->pattern);
+    char buf[512], *w = len < sizeof(buf) ? buf : malloc(len + 1);
+    if (w == NULL)
+        return false;
+    for (size_t i = 0; i <= len; ++i)
+        w[i] = b->pattern[i] == '*' ? (char)c : b->pattern[i];
+    bool r = matches(a, (struct bytes){w, len});
+    if (w != buf)
+        free(w);
+    return r;
+}
+
+const struct conf_route *route_shadowed_by(const struct route_table *t, size_t i)
+{
+    for (size_t j = 0; j < i && i < t->n; ++j)
+        if (covers(t->order[j], t->order[i]))
+            return t->order[j];
     return NULL;
 }
 

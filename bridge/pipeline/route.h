@@ -23,6 +23,12 @@ const struct conf_route *route_match(const struct route_table *t, struct bytes t
  * lists them so); *n gets their count. */
 const struct conf_route *const *route_table_order(const struct route_table *t, size_t *n);
 
+/* The route that makes order[i] (of the table's match order) unreachable: an earlier route
+ * that matches every event type order[i] matches, so order[i] never wins; NULL when there is
+ * none (order[i] may still be reached only by types no earlier single route takes). Decided
+ * with route_match's own rules. Any thread. */
+const struct conf_route *route_shadowed_by(const struct route_table *t, size_t i);
+
 /* Glob match where '*' matches any run of bytes (dots included). */
 bool route_glob_match(const char *pattern, struct bytes s);
 

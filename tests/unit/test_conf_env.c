@@ -15,7 +15,7 @@ static const char *expand(const char *in)
     static char out[512];
     char *t, msg[256];
     size_t len;
-    if (conf_env_expand(in, strlen(in), &t, &len, msg, sizeof(msg)) != 0) {
+    if (conf_env_expand(in, strlen(in), false, &t, &len, msg, sizeof(msg)) != 0) {
         snprintf(out, sizeof(out), "ERR: %s", msg);
         return out;
     }
@@ -61,7 +61,7 @@ static void test_expand(void)
     /* (in, len): bytes after len are not read */
     char *t, msg[64];
     size_t len;
-    CHECK(conf_env_expand("${CE_A}tail", 7, &t, &len, msg, sizeof(msg)) == 0);
+    CHECK(conf_env_expand("${CE_A}tail", 7, false, &t, &len, msg, sizeof(msg)) == 0);
     CHECK(len == 5 && strcmp(t, "alpha") == 0);
     free(t);
 }

@@ -181,8 +181,8 @@ static void test_normalize_and_envelope(void)
     /* type and id from headers (GitHub style); integer ids are formatted */
     struct conf_source gh = mono();
     gh.name = "github";
-    gh.type = (struct conf_field){FIELD_HEADER, "x-github-event", {0, 0}};
-    gh.id = (struct conf_field){FIELD_HEADER, "x-github-delivery", {0, 0}};
+    gh.type = (struct conf_field){FIELD_HEADER, "x-github-event", {0, 0, NULL}};
+    gh.id = (struct conf_field){FIELD_HEADER, "x-github-delivery", {0, 0, NULL}};
     struct header_view ghh[] = {{BYTES_LIT("X-GitHub-Event"), BYTES_LIT("push")},
                                 {BYTES_LIT("X-GitHub-Delivery"), BYTES_LIT("72d3162e-cc78")}};
     rv = req_of("{\"zen\":1}", ghh, 2);
@@ -277,7 +277,7 @@ static void test_normalize_and_envelope(void)
     CHECK(!normalize_text_valid(BYTES_LIT("a\tb")));              /* control */
 
     struct conf_source ps = mono();
-    ps.id = (struct conf_field){FIELD_POINTER, "/data/id", {0, 0}};
+    ps.id = (struct conf_field){FIELD_POINTER, "/data/id", {0, 0, NULL}};
     rv = req_of("{\"event\":\"charge.success\",\"data\":{\"id\":302961}}", NULL, 0);
     CHECK(normalize_event(nz(&ps), &rv, now, &ev) == NORMALIZE_OK);
     CHECK_STR(str(ev.id), "302961");
