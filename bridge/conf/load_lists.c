@@ -341,9 +341,9 @@ static void check_secret_spaces(struct loader *l, const struct ynode *item,
         return;
     bool eol = sec->value[sec->len - 1] == '\n' || sec->value[sec->len - 1] == '\r';
     loader_warn(l, &item->pos,
-                "the secret has %s whitespace%s; it is compared byte for byte, so every request "
-                "signed with the secret as the provider shows it gets 401",
-                lead && trail ? "leading and trailing" : lead ? "leading" : "trailing",
+                "the secret %s with whitespace%s: it is compared byte for byte, so a request "
+                "with the secret as the provider shows it gets 401",
+                lead && trail ? "starts and ends" : lead ? "starts" : "ends",
                 eol ? " (a line end)" : "");
 }
 

@@ -29,8 +29,13 @@ export MONO_WEBHOOK_SECRET=asyncapi-test-secret-1 FLUTTERWAVE_SECRET_HASH=asynca
 "$bin" --asyncapi --config "$top/config/bridge.yaml" >"$work/bridge.json"
 docs=()
 for cfg in "$top"/config/providers/*.yaml; do
-    out="$work/$(basename "$cfg" .yaml).json"
-    "$bin" --asyncapi --config "$cfg" >"$out"
+    # a provider file is a drop-in source: a config directory beside config/base.yaml
+    name=$(basename "$cfg" .yaml)
+    mkdir "$work/$name.d"
+    cp "$top/config/base.yaml" "$work/$name.d/00-base.yaml"
+    cp "$cfg" "$work/$name.d/"
+    out="$work/$name.json"
+    "$bin" --asyncapi --config "$work/$name.d" >"$out"
     docs+=("$out")
 done
 # the fixtures' topics, as the end-to-end test expects them

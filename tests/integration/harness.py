@@ -91,16 +91,25 @@ def render_config(template, **values):
 class Bridge:
     """The webhook-bridge binary on a config file; logs are captured (JSON lines)."""
 
-    def __init__(self, config_text, env=None, wait_ready=True, extra_args=(), configmap=False):
+    def __init__(self, config_text, env=None, wait_ready=True, extra_args=(), configmap=False,
+                 files=None):
         """configmap=True lays the config out as Kubernetes mounts a ConfigMap:
-        DIR/bridge.yaml -> ..data/bridge.yaml, ..data -> ..<version>/ (see write_config)."""
+        DIR/bridge.yaml -> ..data/bridge.yaml, ..data -> ..<version>/ (see write_config).
+        files={name: text} makes the config a directory of those files (config_text unused);
+        write_file() and remove_file() change it."""
         self.dir = tempfile.mkdtemp(prefix="bridge-it-")
         self.configmap = configmap
         self.versions = 0
-        self.config_path = os.path.join(self.dir, "bridge.yaml")
         self.port = free_port()
         self.admin_port = free_port()
-        self.write_config(config_text)
+        if files is not None:
+            self.config_path = os.path.join(self.dir, "conf.d")
+            os.mkdir(self.config_path)
+            for name, text in files.items():
+                self.write_file(name, text)
+        else:
+            self.config_path = os.path.join(self.dir, "bridge.yaml")
+            self.write_config(config_text)
         self.log_path = os.path.join(self.dir, "bridge.log")
         self.log_file = open(self.log_path, "wb")
         full_env = dict(os.environ)
@@ -129,6 +138,16 @@ class Bridge:
         os.rename(os.path.join(self.dir, "..data_tmp"), os.path.join(self.dir, "..data"))
         if self.versions == 1:
             os.symlink("..data/bridge.yaml", self.config_path)
+
+    def write_file(self, name, text):
+        """Writes (or replaces, atomically) one file of a config directory."""
+        path = os.path.join(self.config_path, name)
+        with open(path + ".new", "w") as f:
+            f.write(render_config(text, port=self.port, admin_port=self.admin_port))
+        os.rename(path + ".new", path)
+
+    def remove_file(self, name):
+        os.unlink(os.path.join(self.config_path, name))
 
     def logs(self):
         with open(self.log_path, "rb") as f:

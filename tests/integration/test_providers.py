@@ -1,4 +1,5 @@
-"""Every provider fragment in config/providers/, as shipped: a correctly signed webhook lands on
+"""Every provider fragment in config/providers/, as shipped, in a config directory beside
+config/base.yaml: a correctly signed webhook lands on
 its topic; a wrong secret, a changed body byte, a stale and a future timestamp, a missing and a
 malformed header each get 401 and leave Kafka untouched. Requests are signed here, in Python,
 the way each provider signs them (independently of the bridge's C code)."""
@@ -111,9 +112,13 @@ class Providers(unittest.TestCase):
         topics = sorted(set(re.findall(r"(?m)^      [^\n:]+: \[?([a-z0-9./-]+)", text)) | {topic, "webhooks.dead-letter"})
         self.kafka.create_topics([t for t in topics if t not in self.created])
         self.created.update(topics)
-        text = text.replace("brokers: embedded", f"brokers: {self.kafka.bootstrap}")
-        text = "listen: 127.0.0.1:{port}\nadmin_listen: 127.0.0.1:{admin_port}\ndrain_delay_ms: 0\n" + text
-        bridge = Bridge(text, env={var: secret})
+        # a drop-in source: run as a config directory beside the base settings
+        with open(os.path.join(SOURCE_DIR, "config", "base.yaml")) as f:
+            base = f.read()
+        base = re.sub(r"(?m)^listen: .*$", "listen: 127.0.0.1:{port}", base)
+        base = re.sub(r"(?m)^admin_listen: .*$", "admin_listen: 127.0.0.1:{admin_port}\ndrain_delay_ms: 0", base)
+        base = base.replace("brokers: embedded", f"brokers: {self.kafka.bootstrap}")
+        bridge = Bridge(None, env={var: secret}, files={"00-base.yaml": base, name: text})
         try:
             now = int(time.time())
 

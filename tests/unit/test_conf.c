@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -738,6 +739,225 @@ static void test_files(void)
     rmdir(dir);
 }
 
+/* Every error of a file at once, in file order; a broken section's cross-key rules stay quiet
+ * (they would only report consequences); at most 50 lines, then how many more. */
+static void test_all_errors(void)
+{
+    CHECK_ERR("listen: nowhere\n"
+              "kafka:\n"
+              "  brokers: embedded\n"
+              "  topic_partitions: 0\n"
+              "sources:\n"
+              "  a:\n"
+              "    path: /a\n"
+              "    verify: {scheme: hmca}\n"
+              "    routes: {\"*\": \"bad topic\", ok: fine, \"x\": []}\n"
+              "  b:\n"
+              "    pth: /b\n"
+              "    verify: {scheme: none, insecure: true}\n"
+              "    routes: {\"*\": b}\n",
+              "bad.yaml:1:9: listen: invalid address \"nowhere\": expected host:port\n"
+              "bad.yaml:4:21: kafka.topic_partitions: 0 is out of range (1..100000)\n"
+              "bad.yaml:8:22: sources.a.verify.scheme: unknown value \"hmca\" (expected one of "
+              "shared-secret, hmac, stripe, standard-webhooks, slack, none)\n"
+              "bad.yaml:9:19: sources.a.routes.\"*\": invalid topic name \"bad topic\": a topic name "
+              "has only the characters a-z A-Z 0-9 . _ -\n"
+              "bad.yaml:9:42: sources.a.routes.x: route has no topic\n"
+              "bad.yaml:10:3: sources.b.path: required key is missing\n"
+              "bad.yaml:11:5: sources.b.pth: unknown key (did you mean path?)");
+
+    /* duplicates everywhere are all reported, and only the first of each is loaded */
+    CHECK_ERR("kafka: {brokers: embedded}\nthreads: 1\nthreads: x\nthreads: 2\n"
+              "sources: {a: {path: /a, verify: {scheme: none, insecure: true}, routes: {\"*\": t}}}\n",
+              "bad.yaml:3:1: threads: duplicate key (first at 2:1)\n"
+              "bad.yaml:4:1: threads: duplicate key (first at 2:1)");
+
+    char big[4096] = "";
+    for (int i = 0; i != 60; ++i)
+        snprintf(big + strlen(big), sizeof(big) - strlen(big), "k%d: 1\n", i);
+    struct bridge_config *c = load(big);
+    CHECK(c == NULL);
+    size_t lines = 0;
+    for (const char *p = err.msg; (p = strchr(p, '\n')) != NULL; ++p)
+        ++lines;
+    CHECK(lines == 50);
+    CHECK(strncmp(err.msg, "bad.yaml:1:1: k0: unknown key\nbad.yaml:2:1: k1: unknown key\n", 60) == 0);
+    CHECK_CONTAINS(err.msg, "bad.yaml:50:1: k49: unknown key\nbad.yaml: 12 more errors not shown");
+    CHECK(err.msg[strlen(err.msg) - 1] == 'n');
+}
+
+/* Findings that load but do not work as meant: warnings at their place, in file order. */
+static void test_lint_warnings(void)
+{
+    char dir[] = "/tmp/test_conf_lint_XXXXXX", path[300], secret[300], yaml[2048];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(secret, sizeof(secret), "%s/secret", dir);
+    FILE *f = fopen(secret, "w");
+    fputs(" file-secret-of-enough-bytes\n", f); /* one line end is stripped, not the space */
+    fclose(f);
+    snprintf(yaml, sizeof(yaml),
+             "kafka:\n"
+             "  brokers: PLAINTEXT://k1:9092,k2:9092\n"
+             "dead_letter_topic: __transaction_state\n"
+             "sources:\n"
+             "  s:\n"
+             "    path: /s\n"
+             "    verify:\n"
+             "      scheme: stripe\n"
+             "      secrets: [\"${LINT_UNSET_SECRET}\", \"${LINT_UNSET_A}-${LINT_UNSET_B}\"]\n"
+             "      secret_files: [%s]\n"
+             "    routes: {\"*\": t}\n",
+             secret);
+    snprintf(path, sizeof(path), "%s/bridge.yaml", dir);
+    f = fopen(path, "w");
+    fputs(yaml, f);
+    fclose(f);
+    unsetenv("LINT_UNSET_SECRET");
+    unsetenv("LINT_UNSET_A");
+    unsetenv("LINT_UNSET_B");
+    struct bridge_config *cfg = NULL;
+    CHECK(conf_load(path, &cfg, &err) == -1);
+    CHECK_CONTAINS(err.msg, "environment variable LINT_UNSET_SECRET is not set");
+    struct conf_options opt = {.placeholders = true};
+    CHECK(conf_load_opts(path, &opt, &cfg, &err) == 0);
+    if (cfg != NULL) {
+        CHECK_STR(cfg->kafka.brokers, "k1:9092,k2:9092");
+        CHECK(cfg->sources[0].verify.nsecrets == 3);
+        CHECK_STR(cfg->sources[0].verify.secrets[0].value, "placeholder-lint-unset-secret");
+        CHECK(cfg->nwarnings == 5);
+        const char *want[] = {
+            ":2:12: kafka.brokers: warning: broker \"PLAINTEXT://k1:9092\" is written with a scheme: "
+            "the bridge drops \"PLAINTEXT://\" and uses host:port; TLS and SASL are set by "
+            "kafka.librdkafka security.protocol",
+            ":3:20: dead_letter_topic: warning: topic \"__transaction_state\" is named like "
+            "Kafka's internal topics (__consumer_offsets, __transaction_state): brokers refuse "
+            "records to those",
+            ":9:17: sources.s.verify.secrets[0]: warning: ${LINT_UNSET_SECRET} is not set: "
+            "checked with a placeholder (--placeholders)",
+            ":9:41: sources.s.verify.secrets[1]: warning: ${LINT_UNSET_A}, ${LINT_UNSET_B} are "
+            "not set: checked with a placeholder (--placeholders)",
+            ":10:22: sources.s.verify.secret_files[0]: warning: the secret starts with "
+            "whitespace: it is compared byte for byte, so a request with the secret as the "
+            "provider shows it gets 401",
+            NULL,
+        };
+        for (size_t i = 0; want[i] != NULL && i < cfg->nwarnings; ++i) {
+            CHECK(strncmp(cfg->warnings[i], path, strlen(path)) == 0);
+            CHECK_STR(cfg->warnings[i] + strlen(path), want[i]);
+        }
+        CHECK(cfg->nwarnings < 5 || strstr(cfg->warnings[4], "file-secret") == NULL);
+    }
+    conf_free(cfg);
+    unlink(secret);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A config directory: every *.yaml, in name order, merged; positions name their own file;
+ * conf_stamp() changes with an edit, an addition and a removal, and only then. */
+static void test_dir(void)
+{
+    char dir[] = "/tmp/test_conf_dir_XXXXXX", path[512], want[2048];
+    CHECK(mkdtemp(dir) != NULL);
+    write_file(dir, "00-base.yaml", "kafka: {brokers: embedded}\ndead_letter_topic: dl\n");
+    write_file(dir, "20-b.yaml", "sources:\n  b: {path: /b, verify: {scheme: none, insecure: true}, "
+                                 "routes: {\"*\": b}}\n");
+    write_file(dir, "10-a.yaml", "# a\nsources:\n  a: {path: /a, verify: {scheme: none, insecure: "
+                                 "true}, routes: {\"*\": a}}\n");
+    write_file(dir, ".hidden.yaml", "junk: [");
+    write_file(dir, "notes.yml", "junk: [");
+    snprintf(path, sizeof(path), "%s/sub.yaml", dir);
+    CHECK(mkdir(path, 0700) == 0);
+    uint64_t s0 = conf_stamp(dir);
+    CHECK(s0 != 0 && conf_stamp(dir) == s0);
+
+    struct bridge_config *cfg = NULL;
+    CHECK(conf_load(dir, &cfg, &err) == 0);
+    if (cfg != NULL) {
+        CHECK_STR(cfg->file, dir);
+        CHECK(cfg->nfiles == 3 && cfg->nsources == 2);
+        if (cfg->nfiles == 3 && cfg->nsources == 2) {
+            snprintf(path, sizeof(path), "%s/10-a.yaml", dir);
+            CHECK_STR(cfg->files[1], path);
+            CHECK_STR(cfg->sources[0].name, "a"); /* 10-a before 20-b */
+            CHECK(cfg->sources[0].pos.file == cfg->files[1] && cfg->sources[0].pos.line == 3);
+            CHECK_STR(cfg->sources[1].dead_letter_topic, "dl"); /* inherited across files */
+        }
+    } else {
+        fprintf(stderr, "  %s\n", err.msg);
+    }
+    conf_free(cfg);
+
+    /* errors name their own file; a key in two files names both */
+    write_file(dir, "30-c.yaml", "dead_letter_topic: other\nsources:\n  a: {path: /c}\n"
+                                 "  c: {path: c, verify: {scheme: none, insecure: true}, "
+                                 "routes: {\"*\": c}}\n");
+    uint64_t s1 = conf_stamp(dir);
+    CHECK(s1 != s0);
+    CHECK(conf_load(dir, &cfg, &err) == -1);
+    snprintf(want, sizeof(want),
+             "%s/30-c.yaml:1:1: dead_letter_topic: also set at %s/00-base.yaml:2:1 (in a config "
+             "directory, each top-level key is set in one file)\n"
+             "%s/30-c.yaml:3:3: sources.a: also defined at %s/10-a.yaml:3:3 (in a config "
+             "directory, each source is defined in one file)\n"
+             "%s/30-c.yaml:4:13: sources.c.path: invalid path \"c\": a path starts with '/'",
+             dir, dir, dir, dir, dir);
+    CHECK_STR(err.msg, want);
+
+    /* an edit of the same size (saved by a rename, as editors and the kubelet do) and a
+     * removal change the stamp */
+    write_file(dir, "30-c.yaml.tmp", "dead_letter_topic: 0ther\n");
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s/30-c.yaml.tmp", dir);
+    CHECK(conf_stamp(dir) == s1); /* not a *.yaml */
+    snprintf(path, sizeof(path), "%s/30-c.yaml", dir);
+    CHECK(rename(tmp, path) == 0);
+    uint64_t s2 = conf_stamp(dir);
+    unlink(path);
+    uint64_t s3 = conf_stamp(dir);
+    CHECK(s2 != s1);
+    CHECK(s3 != s2 && s3 != s1);
+
+    /* a syntax error in one file, and a list at another's top level: both named */
+    write_file(dir, "40-d.yaml", "sources: [\n");
+    write_file(dir, "50-e.yaml", "- x\n");
+    CHECK(conf_load(dir, &cfg, &err) == -1);
+    snprintf(want, sizeof(want),
+             "%s/40-d.yaml:2:1: did not find expected node content (while parsing a flow node "
+             "at 2:1)",
+             dir);
+    CHECK_STR(err.msg, want);
+    snprintf(path, sizeof(path), "%s/40-d.yaml", dir);
+    unlink(path);
+    CHECK(conf_load(dir, &cfg, &err) == -1);
+    snprintf(want, sizeof(want),
+             "%s/50-e.yaml:1:1: the top level must be a mapping of settings, got a list", dir);
+    CHECK_STR(err.msg, want);
+
+    const char *names[] = {"00-base.yaml", "10-a.yaml", "20-b.yaml", "50-e.yaml",
+                           ".hidden.yaml", "notes.yml"};
+    for (size_t i = 0; i != sizeof(names) / sizeof(names[0]); ++i) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/sub.yaml", dir);
+    rmdir(path);
+    CHECK(conf_load(dir, &cfg, &err) == -1);
+    snprintf(want, sizeof(want), "%s: no *.yaml file in the directory", dir);
+    CHECK_STR(err.msg, want);
+    rmdir(dir);
+    CHECK(conf_stamp(dir) != 0); /* a missing file has a stamp too: its absence */
+}
+
 static void test_errorf(void)
 {
     struct conf_error e;
@@ -815,6 +1035,9 @@ int main(int argc, char **argv)
     CHECK_RUN(test_env);
     CHECK_RUN(test_errors);
     CHECK_RUN(test_files);
+    CHECK_RUN(test_all_errors);
+    CHECK_RUN(test_lint_warnings);
+    CHECK_RUN(test_dir);
     CHECK_RUN(test_errorf);
     CHECK_RUN(test_restart_changes);
     return check_done();

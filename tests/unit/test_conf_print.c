@@ -262,10 +262,27 @@ static void test_reference(void)
     free(ref);
 }
 
-/* Every example configuration in config/ must load. */
-static void check_examples_in(const char *dir)
+/* Loads path, which must load without an error or a warning. */
+static void check_example(const char *path)
+{
+    struct bridge_config *cfg = NULL;
+    struct conf_error err;
+    int r = conf_load(path, &cfg, &err);
+    CHECK(r == 0);
+    if (r != 0)
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK(cfg == NULL || cfg->nwarnings == 0);
+    for (size_t i = 0; cfg != NULL && i != cfg->nwarnings; ++i)
+        fprintf(stderr, "  %s\n", cfg->warnings[i]);
+    conf_free(cfg);
+}
+
+/* Every example configuration in dir must load; with base, each as a config directory of base
+ * and the file (the provider files are drop-in sources). */
+static void check_examples_in(const char *dir, const char *base)
 {
     DIR *d = opendir(dir);
+    CHECK(d != NULL);
     if (d == NULL)
         return;
     struct dirent *e;
@@ -283,13 +300,19 @@ static void check_examples_in(const char *dir)
         free(text);
         if (!bridge)
             continue;
-        struct bridge_config *cfg = NULL;
-        struct conf_error err;
-        int r = conf_load(path, &cfg, &err);
-        CHECK(r == 0);
-        if (r != 0)
-            fprintf(stderr, "  %s\n", err.msg);
-        conf_free(cfg);
+        if (base == NULL) {
+            check_example(path);
+            continue;
+        }
+        char tmp[] = "/tmp/test_conf_print_XXXXXX", a[1200], b[1200];
+        CHECK(mkdtemp(tmp) != NULL);
+        snprintf(a, sizeof(a), "%s/00-base.yaml", tmp);
+        snprintf(b, sizeof(b), "%s/%s", tmp, e->d_name);
+        CHECK(symlink(base, a) == 0 && symlink(path, b) == 0);
+        check_example(tmp);
+        unlink(a);
+        unlink(b);
+        rmdir(tmp);
     }
     closedir(d);
 }
@@ -344,11 +367,12 @@ static void test_examples(void)
         setenv(vars[i], "example-secret-of-24-bytes", 0);
     /* whsec_ + base64 of 32 bytes */
     setenv("STANDARD_WEBHOOKS_SECRET", "whsec_ZXhhbXBsZS1zdGFuZGFyZC13ZWJob29rcy1rZXktMzI=", 0);
-    char dir[1024];
+    char dir[1024], base[1024];
     snprintf(dir, sizeof(dir), "%s/config", src);
-    check_examples_in(dir);
+    check_examples_in(dir, NULL);
     snprintf(dir, sizeof(dir), "%s/config/providers", src);
-    check_examples_in(dir);
+    snprintf(base, sizeof(base), "%s/config/base.yaml", src);
+    check_examples_in(dir, base);
 }
 
 int main(int argc, char **argv)
