@@ -51,7 +51,7 @@ class ConfigDir(unittest.TestCase):
 
     def reloads(self, result):
         for line in self.bridge.admin("GET", "/metrics")[2].decode().splitlines():
-            if line.startswith(f'config_reloads_total{{result="{result}"}}'):
+            if line.startswith(f'webhook_bridge_config_reloads_total{{result="{result}"}}'):
                 return int(line.split()[-1])
         return 0
 
