@@ -3,6 +3,7 @@ exit 2; the nearest valid key for an unknown one; warnings (exit 0) at FILE:LINE
 loads but cannot work as meant; a hint for an unquoted '*'; --placeholders for CI without the
 secrets; and a config directory checked as one config, its errors naming their own files."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -199,6 +200,28 @@ sources:
         os.mkdir(empty)
         code, out, err = self.check(empty)
         self.assertEqual((code, err), (2, "empty: no *.yaml file in the directory\n"))
+
+
+class Documents(unittest.TestCase):
+    def test_production_yaml_mentions_every_key(self):
+        # "every key, commented": each key of the reference (the schema) is written, or
+        # commented out, in config/production.yaml
+        ref = subprocess.run([BRIDGE_BIN, "--config-reference"], capture_output=True, text=True).stdout
+        keys = [k.replace("<name>", "*") for k in re.findall(r"(?m)^#+ `([^`]+)`", ref)]
+        self.assertIn("kafka.embedded_brokers", keys)
+        seen, stack = set(), []
+        with open(os.path.join(SOURCE_DIR, "config", "production.yaml")) as f:
+            for line in f:
+                m = re.match(r'^(#?)(\s*)(?:#\s*)?([A-Za-z_][A-Za-z0-9_.-]*|"[^"]*"):(\s|$)', line)
+                if m is None:
+                    continue
+                indent = len(m.group(2)) - len(m.group(1))  # "# tls:" is at column 0
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                stack.append((indent, m.group(3).strip('"')))
+                seen.add(re.sub(r"^sources\.[^.]+", "sources.*", ".".join(k for _, k in stack)))
+        missing = [k for k in keys if k not in seen and not k.startswith("kafka.librdkafka.")]
+        self.assertEqual(missing, [])
 
 
 if __name__ == "__main__":
