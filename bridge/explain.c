@@ -408,7 +408,8 @@ static void print_text(FILE *out, const struct explanation *x)
     if (normalized(x)) {
         print_event(out, x);
         if (x->d.route != NULL)
-            fprintf(out, LABEL "%s (%s:%u:%u)\n", "route:", x->d.route->pattern, x->cfg->file,
+            fprintf(out, LABEL "%s (%s:%u:%u)\n", "route:", x->d.route->pattern,
+                    x->d.route->pos.file != NULL ? x->d.route->pos.file : x->cfg->file,
                     x->d.route->pos.line, x->d.route->pos.col);
         if (x->d.reason != NULL)
             print_reason(out, x);

@@ -331,9 +331,21 @@ topic:        webhooks.dead-letter (dead letter)
 
 
 class SignedSchemes(unittest.TestCase):
-    """Verification that depends on the clock, on the shipped Stripe source: --now is the
-    receive time the signed timestamp is judged at."""
-    CONFIG = os.path.join(SOURCE_DIR, "config", "providers", "stripe.yaml")
+    """Verification that depends on the clock, on the shipped Stripe source (a drop-in source:
+    a config directory beside config/base.yaml): --now is the receive time the signed timestamp
+    is judged at."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory(prefix="bridge-explain-")
+        cls.CONFIG = cls.dir.name
+        os.symlink(os.path.join(SOURCE_DIR, "config", "base.yaml"), os.path.join(cls.CONFIG, "00-base.yaml"))
+        os.symlink(os.path.join(SOURCE_DIR, "config", "providers", "stripe.yaml"),
+                   os.path.join(cls.CONFIG, "stripe.yaml"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dir.cleanup()
     STRIPE_SECRET = "whsec_explain_stripe_3b8e1f"
     BODY = (b'{"id":"evt_1","type":"payment_intent.succeeded","created":1773480000,'
             b'"data":{"object":{"id":"pi_1","customer":"cus_9"}}}')
@@ -360,7 +372,7 @@ class SignedSchemes(unittest.TestCase):
             "id:           evt_1 (pointer /id)",
             "time:         2026-03-14T09:20:00.000Z (pointer /created)",
             "key:          cus_9 (pointer /data/object/customer)",
-            f"route:        payment_intent.succeeded ({self.CONFIG}:21:7)"])
+            f"route:        payment_intent.succeeded ({self.CONFIG}/stripe.yaml:19:7)"])
         code, lines = self.explain(1773480000, "2026-03-14T09:25:01Z")  # 301 s after
         self.assertEqual(code, 1)
         self.assertEqual(lines[2:], [
