@@ -268,13 +268,22 @@ void conf_print_reference(FILE *out)
           "conf_print_reference(); do not edit.\n"
           "     Regenerate: BRIDGE_UPDATE_REFERENCE=1 BRIDGE_SOURCE_DIR=. "
           "build/tests/test_conf_print -->\n\n"
-          "webhook-bridge reads one YAML file (`--config PATH`). In any value, `${VAR}` is "
+          "webhook-bridge reads one YAML file (`--config PATH`), or a directory of them "
+          "(`--config DIR`: every `*.yaml` in it, in name order, merged; each top-level key is "
+          "set in one file, `sources` are merged by name and each source is defined in one "
+          "file; a key in two files is an error naming both). In any value, `${VAR}` is "
           "replaced by the environment variable VAR (an error if it is not set), "
           "`${VAR:-default}` by VAR or, when VAR is unset or empty, by the default, and `$$` by "
           "a literal `$`. Unknown keys, duplicate keys, values of the wrong type and values "
-          "out of range are errors reported as `FILE:LINE:COL: key.path: message`. "
+          "out of range are errors reported as `FILE:LINE:COL: key.path: message`, every one "
+          "of a file at once, in file order. YAML anchors (`&name`) and aliases (`*name`) are "
+          "refused: write each value out. A plain value cannot start with `*` (YAML reads it "
+          "as an alias), so quote a route pattern that does: `\"*.created\": topic`. "
           "`webhook-bridge --check-config --config FILE` checks a file and prints the result, "
-          "secrets masked.\n",
+          "secrets masked, and its warnings (a route that can never match, a topic named like "
+          "Kafka's internal ones, a secret with leading or trailing whitespace, a broker "
+          "written with a scheme, a topic two sources write to); with `--placeholders` an unset "
+          "`${VAR}` is checked as a placeholder instead of an error.\n",
           out);
     for (size_t i = 0; i != conf_schema_len; ++i) {
         const struct conf_schema *s = &conf_schema[i];

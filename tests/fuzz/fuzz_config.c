@@ -66,8 +66,15 @@ static void check_source(const struct bridge_config *cfg, const struct conf_sour
                 FUZZ_ASSERT(route_match(t, bytes_str(src->routes[i].pattern)) != NULL);
         }
         size_t n;
-        route_table_order(t, &n);
+        const struct conf_route *const *order = route_table_order(t, &n);
         FUZZ_ASSERT(n == src->nroutes);
+        for (size_t i = 0; i != n; ++i) {
+            /* a route said never to match: its own pattern, read as a type, goes elsewhere */
+            const struct conf_route *by = route_shadowed_by(t, i);
+            if (by != NULL)
+                FUZZ_ASSERT(by != order[i] &&
+                            route_match(t, bytes_str(order[i]->pattern)) != order[i]);
+        }
     }
     route_table_destroy(t);
 }

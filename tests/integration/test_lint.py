@@ -202,7 +202,49 @@ sources:
         self.assertEqual((code, err), (2, "empty: no *.yaml file in the directory\n"))
 
 
+def readme_example(marker):
+    """The fenced blocks right after <!-- example: marker --> in README.md."""
+    with open(os.path.join(SOURCE_DIR, "README.md")) as f:
+        text = f.read()
+    at = text.index(f"<!-- example: {marker} -->")
+    return re.findall(r"```[a-z]*\n(.*?)```", text[at:], re.S)
+
+
 class Documents(unittest.TestCase):
+    def test_the_readme_error_example_prints_what_it_shows(self):
+        yaml, shown = readme_example("check-config-errors")[:2]
+        lines = shown.splitlines()
+        self.assertEqual(lines[0], "$ webhook-bridge --check-config --config bad.yaml")
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "bad.yaml"), "w") as f:
+                f.write(yaml)
+            p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", "bad.yaml"], cwd=d,
+                               capture_output=True, text=True, env=dict(os.environ, MONO_WEBHOOK_SECRET=SECRET))
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertEqual(p.stderr.splitlines(), lines[1:])
+
+    def test_the_readme_directory_example_prints_what_it_shows(self):
+        shown = readme_example("config-directory")[0].splitlines()
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "conf.d")
+            os.mkdir(conf)
+            shutil.copy(os.path.join(SOURCE_DIR, "config", "base.yaml"), os.path.join(conf, "00-base.yaml"))
+            for p in ["mono.yaml", "github.yaml"]:
+                shutil.copy(os.path.join(SOURCE_DIR, "config", "providers", p), conf)
+            env = dict(os.environ, MONO_WEBHOOK_SECRET=SECRET, GITHUB_WEBHOOK_SECRET=SECRET)
+            p = subprocess.run([BRIDGE_BIN, "--check-config", "--config", "conf.d"], cwd=d,
+                               capture_output=True, text=True, env=env)
+            self.assertEqual((p.returncode, p.stderr), (0, ""))
+            shown_out = [l for l in shown[4:shown.index("$ cp config/providers/mono.yaml conf.d/mono2.yaml")]
+                         if l != "..."]
+            out = p.stdout.splitlines()
+            self.assertEqual([l for l in out if l in shown_out], shown_out)
+            shutil.copy(os.path.join(SOURCE_DIR, "config", "providers", "mono.yaml"), os.path.join(conf, "mono2.yaml"))
+            p = subprocess.run([BRIDGE_BIN, "--check-config", "--placeholders", "--config", "conf.d"], cwd=d,
+                               capture_output=True, text=True, env={"PATH": os.environ.get("PATH", "")})
+            self.assertEqual((p.returncode, p.stdout), (2, ""))
+            self.assertEqual(p.stderr.splitlines(), shown[-1:])  # errors only: no warning then
+
     def test_production_yaml_mentions_every_key(self):
         # "every key, commented": each key of the reference (the schema) is written, or
         # commented out, in config/production.yaml
