@@ -234,7 +234,8 @@ static void register_metrics(struct bridge *b)
     b->config_info = metrics_family(
         "webhook_bridge_config_info",
         "The config in force (always 1): config_sha256 is the SHA-256 of the config file's "
-        "bytes, before ${VAR} expansion, so it names the file without revealing a secret.",
+        "bytes (a config directory's files in name order), before ${VAR} expansion, so it "
+        "names the file without revealing a secret.",
         METRIC_GAUGE, (const char *const[]){"config_sha256", NULL}, NULL, 0);
     metrics_gauge_fn("webhook_bridge_requests_in_flight", "Requests waiting for Kafka.", gauge_inflight, b);
     metrics_gauge_fn("webhook_bridge_kafka_producer_queue_depth",

@@ -189,7 +189,8 @@ enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERRO
 
 struct bridge_config {
     char *file; /* path it was loaded from */
-    /* hex SHA-256 of the file's bytes as read, before ${VAR} expansion: names which file a
+    /* hex SHA-256 of the file's bytes as read (a directory's: its files' one after the other,
+     * in name order), before ${VAR} expansion: names which file a
      * process runs (webhook_bridge_config_info) without revealing a secret, since the file
      * names secrets by variable or path and holds no expanded value */
     char sha256[65];
