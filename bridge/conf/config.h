@@ -265,8 +265,10 @@ int conf_load(const char *path, struct bridge_config **out, struct conf_error *e
 /* How conf_load_opts() reads a config. */
 struct conf_options {
     /* An unset ${VAR} with no default becomes the text "placeholder-var" (the name in lower
-     * case, '_' as '-') and a warning instead of an error: --check-config --placeholders checks
-     * a file in CI, where its secrets are not set. Never for a config that is served. */
+     * case, '_' as '-') and a warning instead of an error; a secret that is one ${VAR} becomes
+     * a fixed placeholder secret every scheme accepts (Standard Webhooks' whsec_ base64
+     * included). --check-config --placeholders checks a file in CI, where its secrets are not
+     * set. Never for a config that is served. */
     bool placeholders;
 };
 

@@ -168,6 +168,18 @@ sources:
         self.assertEqual(code, 2)
         self.assertIn("--placeholders goes with --check-config only", err)
 
+    def test_every_provider_checks_in_ci_with_placeholders(self):
+        # a drop-in provider beside the base, with no secret set: what a CI job checks
+        for p in sorted(os.listdir(os.path.join(SOURCE_DIR, "config", "providers"))):
+            conf = os.path.join(self.dir, p + ".d")
+            os.mkdir(conf)
+            shutil.copy(os.path.join(SOURCE_DIR, "config", "base.yaml"), os.path.join(conf, "00-base.yaml"))
+            shutil.copy(os.path.join(SOURCE_DIR, "config", "providers", p), conf)
+            code, out, err = self.check(conf, extra=["--placeholders"])
+            self.assertEqual(code, 0, f"{p}: {err}")
+            self.assertRegex(err, r"^\S+:\d+:\d+: sources\.[a-z0-9-]+\.verify\.secrets\[0\]: warning: "
+                                  r"\$\{[A-Z_]+\} is not set: checked with a placeholder \(--placeholders\)\n$", p)
+
     def test_a_directory_is_checked_as_one_config(self):
         conf = os.path.join(self.dir, "conf.d")
         shutil.copy(os.path.join(SOURCE_DIR, "config", "base.yaml"), self.write("conf.d/00-base.yaml", ""))

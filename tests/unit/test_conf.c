@@ -823,7 +823,11 @@ static void test_lint_warnings(void)
     if (cfg != NULL) {
         CHECK_STR(cfg->kafka.brokers, "k1:9092,k2:9092");
         CHECK(cfg->sources[0].verify.nsecrets == 3);
-        CHECK_STR(cfg->sources[0].verify.secrets[0].value, "placeholder-lint-unset-secret");
+        /* a secret that is one ${VAR}: a placeholder every scheme takes (this one is stripe) */
+        CHECK_STR(cfg->sources[0].verify.secrets[0].value,
+                  "whsec_cGxhY2Vob2xkZXItc2VjcmV0LW9mLTMyLWJ5dGVzISE=");
+        CHECK_STR(cfg->sources[0].verify.secrets[1].value,
+                  "placeholder-lint-unset-a-placeholder-lint-unset-b");
         CHECK(cfg->nwarnings == 5);
         const char *want[] = {
             ":2:12: kafka.brokers: warning: broker \"PLAINTEXT://k1:9092\" is written with a scheme: "
