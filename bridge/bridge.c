@@ -39,7 +39,7 @@ struct bridge {
     struct producer *producer;
     struct http_server *http;
     uint64_t generation;
-    uint64_t stamp; /* conf_stamp() of the config as last loaded */
+    uint64_t stamp;                    /* conf_stamp() of the config as last loaded */
     struct watched_file *secret_files; /* the config's secret_files, watched like the file */
     size_t nsecret_files;
     struct metric *reload_ok, *reload_failed;
@@ -109,8 +109,7 @@ static void log_warnings(const struct bridge_config *cfg)
         log_warn("config warning", LOG_S("warning", cfg->warnings[i]));
 }
 
-int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out,
-                        FILE *errout)
+int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out, FILE *errout)
 {
     struct conf_error err;
     struct runtime *rt = load_runtime(path, opt, 0, &err);

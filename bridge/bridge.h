@@ -29,8 +29,7 @@ int bridge_list_topics(const char *path, FILE *out, FILE *errout);
  * librdkafka properties and the route tables) with options opt (NULL: none) and prints the
  * resolved configuration to `out` and its warnings to `errout`, or every error to `errout`.
  * Returns the exit status: 0 valid, 2 invalid. */
-int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out,
-                        FILE *errout);
+int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out, FILE *errout);
 
 /* Loads the config and starts everything (embedded Kafka, producer, listeners). Returns NULL
  * with err filled on failure. Call with SIGTERM, SIGINT and SIGHUP blocked in every thread

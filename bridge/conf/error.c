@@ -139,8 +139,8 @@ void conf_errors_add(struct conf_errors *l, const struct conf_error *e, const st
     ++l->n;
 }
 
-int conf_errors_finish(struct conf_errors *l, char *const *files, size_t nfiles,
-                       const char *name, struct conf_error *err)
+int conf_errors_finish(struct conf_errors *l, char *const *files, size_t nfiles, const char *name,
+                       struct conf_error *err)
 {
     if (l->n == 0 && l->dropped == 0)
         return 0;

@@ -32,8 +32,8 @@ void conf_errors_add(struct conf_errors *l, const struct conf_error *e, const st
  * line, in file order (files ranked by their order in files[], a position without a file
  * ranking as files[0]), ending with "NAME: N more errors not shown" when some did not fit,
  * empties the list and returns -1. */
-int conf_errors_finish(struct conf_errors *l, char *const *files, size_t nfiles,
-                       const char *name, struct conf_error *err);
+int conf_errors_finish(struct conf_errors *l, char *const *files, size_t nfiles, const char *name,
+                       struct conf_error *err);
 
 /* (error.c) Frees what the list holds and empties it. */
 void conf_errors_release(struct conf_errors *l);

@@ -573,8 +573,7 @@ static int load_source(struct loader *l, size_t i, const struct ynode *k, const 
     if (load_section(l, "sources.*", v, &k->pos, src) != 0 || finish_verify(l, src, v) != 0 ||
         check_keep_headers(l, src, v) != 0)
         return -1;
-    if (src->ce_source == NULL &&
-        asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {
+    if (src->ce_source == NULL && asprintf(&src->ce_source, "/webhook-bridge/%s", src->name) < 0) {
         src->ce_source = NULL;
         return loader_oom(l);
     }
@@ -614,8 +613,8 @@ static int load_sources(struct loader *l, const struct ynode *n)
 
 /* The first route of sources[0..n) that publishes to topic t (its source in *src); NULL if
  * none. */
-static const struct conf_route *route_to(const struct conf_source *sources, size_t n,
-                                         const char *t, const struct conf_source **src)
+static const struct conf_route *route_to(const struct conf_source *sources, size_t n, const char *t,
+                                         const struct conf_source **src)
 {
     for (size_t s = 0; s != n; ++s)
         for (size_t r = 0; r != sources[s].nroutes; ++r)
@@ -653,7 +652,8 @@ static void check_shared_topics(struct loader *l)
                     loader_warn(l, &src->routes[r].pos,
                                 "topic \"%s\" also gets the records of source %s (at %s) in %s "
                                 "format, and this source's in %s: its consumers see both formats",
-                                t, other->name, at, conf_enum_name(conf_format_values, (int)other->format),
+                                t, other->name, at,
+                                conf_enum_name(conf_format_values, (int)other->format),
                                 conf_enum_name(conf_format_values, (int)src->format));
                 else
                     loader_warn(l, &src->routes[r].pos,

@@ -343,7 +343,9 @@ static void check_secret_spaces(struct loader *l, const struct ynode *item,
     loader_warn(l, &item->pos,
                 "the secret %s with whitespace%s: it is compared byte for byte, so a request "
                 "with the secret as the provider shows it gets 401",
-                lead && trail ? "starts and ends" : lead ? "starts" : "ends",
+                lead && trail ? "starts and ends"
+                : lead        ? "starts"
+                              : "ends",
                 eol ? " (a line end)" : "");
 }
 

@@ -6,7 +6,8 @@
  * mappings as ordered pair lists (file order matters for routes and librdkafka properties).
  * libyaml's document loader was rejected: it resolves aliases by sharing nodes, which would
  * let a few bytes of input expand into a huge configuration ("billion laughs"); aliases are
- * refused instead, and so are anchors, which only serve aliases. Nesting depth is bounded so that hostile input cannot exhaust the stack.
+ * refused instead, and so are anchors, which only serve aliases. Nesting depth is bounded so that
+ * hostile input cannot exhaust the stack.
  */
 #include "conf/yaml_tree.h"
 
@@ -17,7 +18,7 @@
 #define MAX_DEPTH 64
 
 #define STAR_HINT                                                                                  \
-    "an unquoted value cannot start with '*' (YAML reads *name as an alias): quote it, "          \
+    "an unquoted value cannot start with '*' (YAML reads *name as an alias): quote it, "           \
     "e.g. \"*.created\": topic"
 
 struct builder {
@@ -175,10 +176,11 @@ static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct yno
         yaml_event_delete(ev);
         return conf_errorf(b->err, b->file, &pos, NULL, "nesting deeper than %d levels", MAX_DEPTH);
     }
-    const yaml_char_t *anchor = ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.anchor
-                                : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor
-                                : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.anchor
-                                                                        : NULL;
+    const yaml_char_t *anchor =
+        ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.anchor
+        : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor
+        : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.anchor
+                                                : NULL;
     if (anchor != NULL) {
         /* refused where it is written rather than at its first use: there is no use */
         r = conf_errorf(b->err, b->file, &pos, NULL,
@@ -217,8 +219,8 @@ static int build(struct builder *b, yaml_event_t *ev, unsigned depth, struct yno
         r = build_map(b, n, depth);
         break;
     case YAML_ALIAS_EVENT:
-        r = conf_errorf(b->err, b->file, &pos, NULL,
-                        "aliases (*%s) are not supported; %s", (const char *)ev->data.alias.anchor,
+        r = conf_errorf(b->err, b->file, &pos, NULL, "aliases (*%s) are not supported; %s",
+                        (const char *)ev->data.alias.anchor,
                         "to start a value with '*', quote it, e.g. \"*.created\": topic");
         break;
     default:

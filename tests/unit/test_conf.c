@@ -34,8 +34,9 @@ static struct bridge_config *load(const char *yaml)
 
 /* The same, for a snippet with neither kafka nor sources: those two errors follow want. */
 #define CHECK_ERR_BARE(yaml, want)                                                                 \
-    CHECK_ERR(yaml, want "\nbad.yaml: kafka: required key is missing\nbad.yaml: sources: required " \
-                         "key is missing")
+    CHECK_ERR(yaml,                                                                                \
+              want "\nbad.yaml: kafka: required key is missing\nbad.yaml: sources: required "      \
+                   "key is missing")
 
 /* The shape of config/production.yaml, every key written out. */
 static const char full_yaml[] =
@@ -372,17 +373,17 @@ static void test_env(void)
 
     unsetenv("TEST_BROKERS");
     CHECK_ERR_BARE("threads: ${TEST_THREADS:-x}y}\n",
-              "bad.yaml:1:10: threads: expected an integer, got \"${TEST_THREADS:-x}y}\"");
+                   "bad.yaml:1:10: threads: expected an integer, got \"${TEST_THREADS:-x}y}\"");
     CHECK_ERR_BARE("threads: ${TEST THREADS}\n",
-              "bad.yaml:1:10: threads: invalid ${...} expression (expected ${NAME} or "
-              "${NAME:-default}; write $$ for a literal $)");
+                   "bad.yaml:1:10: threads: invalid ${...} expression (expected ${NAME} or "
+                   "${NAME:-default}; write $$ for a literal $)");
     CHECK_ERR_BARE("threads: ${TEST_THREADS\n",
-              "bad.yaml:1:10: threads: unterminated ${ in value (write $$ for a literal $)");
+                   "bad.yaml:1:10: threads: unterminated ${ in value (write $$ for a literal $)");
 
     /* A message quotes the value as written, never its expansion (which may be a secret). */
     setenv("TEST_THREADS", "hunter2", 1);
     CHECK_ERR_BARE("threads: ${TEST_THREADS}\n",
-              "bad.yaml:1:10: threads: expected an integer, got \"${TEST_THREADS}\"");
+                   "bad.yaml:1:10: threads: expected an integer, got \"${TEST_THREADS}\"");
     CHECK(strstr(err.msg, "hunter2") == NULL);
     setenv("TEST_THREADS", "8", 1);
     struct bridge_config *c8 = load("threads: ${TEST_THREADS}\nkafka: {brokers: embedded}\n"
@@ -428,14 +429,15 @@ static void test_errors(void)
     /* wrong types */
     CHECK_ERR_BARE("threads: many\n", "bad.yaml:1:10: threads: expected an integer, got \"many\"");
     CHECK_ERR_BARE("threads: 4.5\n", "bad.yaml:1:10: threads: expected an integer, got \"4.5\"");
-    CHECK_ERR_BARE("listen: {host: x}\n", "bad.yaml:1:9: listen: expected host:port, got a mapping");
+    CHECK_ERR_BARE("listen: {host: x}\n",
+                   "bad.yaml:1:9: listen: expected host:port, got a mapping");
     CHECK_ERR_BARE("listen:\n", "bad.yaml:1:8: listen: expected host:port, got null");
     CHECK_ERR_BARE("log_requests: yes\n",
-              "bad.yaml:1:15: log_requests: expected true or false, got \"yes\"");
+                   "bad.yaml:1:15: log_requests: expected true or false, got \"yes\"");
     CHECK_ERR("kafka: [embedded]\n", "bad.yaml:1:8: kafka: expected a mapping, got a list\n"
-                                      "bad.yaml: sources: required key is missing");
+                                     "bad.yaml: sources: required key is missing");
     CHECK_ERR_BARE("trusted_proxies: 10.0.0.0/8\n",
-              "bad.yaml:1:18: trusted_proxies: expected a list of networks, got a string");
+                   "bad.yaml:1:18: trusted_proxies: expected a list of networks, got a string");
     CHECK_ERR(edit(9, "      secrets: [{a: b}]\n"),
               "bad.yaml:9:17: sources.mono.verify.secrets[0]: expected a string, got a mapping");
     CHECK_ERR("- a\n- b\n",
@@ -445,13 +447,13 @@ static void test_errors(void)
     CHECK_ERR_BARE("threads: 257\n", "bad.yaml:1:10: threads: 257 is out of range (0..256)");
     CHECK_ERR_BARE("threads: -1\n", "bad.yaml:1:10: threads: -1 is out of range (0..256)");
     CHECK_ERR_BARE("max_body_bytes: 65MiB\n",
-              "bad.yaml:1:17: max_body_bytes: 68157440 is out of range (1..67108864)");
+                   "bad.yaml:1:17: max_body_bytes: 68157440 is out of range (1..67108864)");
     CHECK_ERR_BARE("max_body_bytes: 99999999999999999999999\n",
-              "bad.yaml:1:17: max_body_bytes: \"99999999999999999999999\" is out of range "
-              "(1..67108864)");
+                   "bad.yaml:1:17: max_body_bytes: \"99999999999999999999999\" is out of range "
+                   "(1..67108864)");
     CHECK_ERR_BARE("max_body_bytes: 1MB\n",
-              "bad.yaml:1:17: max_body_bytes: expected a size in bytes (optionally with KiB, "
-              "MiB or GiB), got \"1MB\"");
+                   "bad.yaml:1:17: max_body_bytes: expected a size in bytes (optionally with KiB, "
+                   "MiB or GiB), got \"1MB\"");
     CHECK_ERR(edit(10, "    success_status: 300\n    routes:\n"),
               "bad.yaml:10:21: sources.mono.success_status: 300 is out of range (200..299)");
 
@@ -460,7 +462,7 @@ static void test_errors(void)
               "bad.yaml:7:15: sources.mono.verify.scheme: unknown value \"hmca\" (expected one "
               "of shared-secret, hmac, stripe, standard-webhooks, slack, none)");
     CHECK_ERR_BARE("log_level: verbose\n", "bad.yaml:1:12: log_level: unknown value \"verbose\" "
-                                      "(expected one of debug, info, warn, error)");
+                                           "(expected one of debug, info, warn, error)");
 
     /* JSON pointers */
     CHECK_ERR(edit(10, "    event: {key: [/data/~2]}\n    routes:\n"),
@@ -478,23 +480,25 @@ static void test_errors(void)
 
     /* listen addresses */
     CHECK_ERR_BARE("listen: 0.0.0.0:99999\n", "bad.yaml:1:9: listen: invalid address "
-                                         "\"0.0.0.0:99999\": port out of range (1..65535)");
-    CHECK_ERR_BARE("listen: 0.0.0.0:0\n",
-              "bad.yaml:1:9: listen: invalid address \"0.0.0.0:0\": port out of range (1..65535)");
+                                              "\"0.0.0.0:99999\": port out of range (1..65535)");
+    CHECK_ERR_BARE(
+        "listen: 0.0.0.0:0\n",
+        "bad.yaml:1:9: listen: invalid address \"0.0.0.0:0\": port out of range (1..65535)");
     CHECK_ERR_BARE("listen: 8080\n",
-              "bad.yaml:1:9: listen: invalid address \"8080\": expected host:port");
+                   "bad.yaml:1:9: listen: invalid address \"8080\": expected host:port");
     CHECK_ERR_BARE("listen: :8080\n", "bad.yaml:1:9: listen: invalid address \":8080\": missing "
-                                 "host (use 0.0.0.0 or [::] for every address)");
+                                      "host (use 0.0.0.0 or [::] for every address)");
     CHECK_ERR_BARE("listen: 300.1.1.1:80\n",
-              "bad.yaml:1:9: listen: invalid address \"300.1.1.1:80\": invalid IPv4 address");
-    CHECK_ERR_BARE("listen: ::1:8080\n", "bad.yaml:1:9: listen: invalid address \"::1:8080\": an "
-                                    "IPv6 address must be written in brackets, e.g. [::1]:8080");
+                   "bad.yaml:1:9: listen: invalid address \"300.1.1.1:80\": invalid IPv4 address");
+    CHECK_ERR_BARE("listen: ::1:8080\n",
+                   "bad.yaml:1:9: listen: invalid address \"::1:8080\": an "
+                   "IPv6 address must be written in brackets, e.g. [::1]:8080");
     CHECK_ERR_BARE("listen: \"[::g]:80\"\n",
-              "bad.yaml:1:9: listen: invalid address \"[::g]:80\": invalid IPv6 address");
+                   "bad.yaml:1:9: listen: invalid address \"[::g]:80\": invalid IPv6 address");
     CHECK_ERR_BARE("listen: bad_host-:80\n",
-              "bad.yaml:1:9: listen: invalid address \"bad_host-:80\": invalid host name");
+                   "bad.yaml:1:9: listen: invalid address \"bad_host-:80\": invalid host name");
     CHECK_ERR_BARE("admin_listen: localhost:http\n", "bad.yaml:1:15: admin_listen: invalid address "
-                                                "\"localhost:http\": port is not a number");
+                                                     "\"localhost:http\": port is not a number");
 
     /* routes and topics */
     CHECK_ERR(edit(11, "      \"mono.x\": []\n"),
@@ -510,12 +514,12 @@ static void test_errors(void)
     CHECK_ERR(edit(11, "      {}\n"),
               "bad.yaml:11:7: sources.mono.routes: at least one route is required");
     CHECK_ERR_BARE("dead_letter_topic: dead/letter\n",
-              "bad.yaml:1:20: dead_letter_topic: invalid topic name \"dead/letter\": a topic "
-              "name has only the characters a-z A-Z 0-9 . _ -");
+                   "bad.yaml:1:20: dead_letter_topic: invalid topic name \"dead/letter\": a topic "
+                   "name has only the characters a-z A-Z 0-9 . _ -");
 
     /* duplicate keys, at any depth */
     CHECK_ERR_BARE("listen: 0.0.0.0:1\nlisten: 0.0.0.0:2\n",
-              "bad.yaml:2:1: listen: duplicate key (first at 1:1)");
+                   "bad.yaml:2:1: listen: duplicate key (first at 1:1)");
     CHECK_ERR(edit(11, "      a.b: t\n      a.b: u\n"),
               "bad.yaml:12:7: sources.mono.routes.\"a.b\": duplicate key (first at 11:7)");
 
@@ -556,7 +560,7 @@ static void test_errors(void)
                   "bad.yaml: sources: required key is missing");
     CHECK_ERR("kafka: {brokers: embedded}\n", "bad.yaml: sources: required key is missing");
     CHECK_ERR("kafka: {}\n", "bad.yaml:1:1: kafka.brokers: required key is missing\n"
-                              "bad.yaml: sources: required key is missing");
+                             "bad.yaml: sources: required key is missing");
     CHECK_ERR("kafka: {brokers: embedded}\nsources: {}\n",
               "bad.yaml:2:10: sources: at least one source is required");
     CHECK_ERR(edit(5, ""), "bad.yaml:4:3: sources.mono.path: required key is missing");
@@ -593,15 +597,16 @@ static void test_errors(void)
               "\"/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16/17\": a JSON pointer has at most 16 "
               "tokens");
     CHECK_ERR_BARE("trusted_proxies: [10.0.0.1/8]\n",
-              "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.1/8\": address has "
-              "bits set beyond the prefix length");
+                   "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.1/8\": address has "
+                   "bits set beyond the prefix length");
     /* one network rule: the matcher's old parser refused a leading zero, the loader took it */
-    CHECK_ERR_BARE("trusted_proxies: [10.0.0.0/08]\n",
-              "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/08\": invalid prefix "
-              "length");
+    CHECK_ERR_BARE(
+        "trusted_proxies: [10.0.0.0/08]\n",
+        "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/08\": invalid prefix "
+        "length");
     CHECK_ERR_BARE("trusted_proxies: [10.0.0.0/33]\n",
-              "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/33\": prefix "
-              "length out of range (0..32)");
+                   "bad.yaml:1:19: trusted_proxies[0]: invalid network \"10.0.0.0/33\": prefix "
+                   "length out of range (0..32)");
 
     /* libyaml syntax errors and what the tree refuses */
     CHECK_ERR("kafka:\n  brokers: embedded\n bad: x\n",
@@ -743,34 +748,36 @@ static void test_files(void)
  * (they would only report consequences); at most 50 lines, then how many more. */
 static void test_all_errors(void)
 {
-    CHECK_ERR("listen: nowhere\n"
-              "kafka:\n"
-              "  brokers: embedded\n"
-              "  topic_partitions: 0\n"
-              "sources:\n"
-              "  a:\n"
-              "    path: /a\n"
-              "    verify: {scheme: hmca}\n"
-              "    routes: {\"*\": \"bad topic\", ok: fine, \"x\": []}\n"
-              "  b:\n"
-              "    pth: /b\n"
-              "    verify: {scheme: none, insecure: true}\n"
-              "    routes: {\"*\": b}\n",
-              "bad.yaml:1:9: listen: invalid address \"nowhere\": expected host:port\n"
-              "bad.yaml:4:21: kafka.topic_partitions: 0 is out of range (1..100000)\n"
-              "bad.yaml:8:22: sources.a.verify.scheme: unknown value \"hmca\" (expected one of "
-              "shared-secret, hmac, stripe, standard-webhooks, slack, none)\n"
-              "bad.yaml:9:19: sources.a.routes.\"*\": invalid topic name \"bad topic\": a topic name "
-              "has only the characters a-z A-Z 0-9 . _ -\n"
-              "bad.yaml:9:42: sources.a.routes.x: route has no topic\n"
-              "bad.yaml:10:3: sources.b.path: required key is missing\n"
-              "bad.yaml:11:5: sources.b.pth: unknown key (did you mean path?)");
+    CHECK_ERR(
+        "listen: nowhere\n"
+        "kafka:\n"
+        "  brokers: embedded\n"
+        "  topic_partitions: 0\n"
+        "sources:\n"
+        "  a:\n"
+        "    path: /a\n"
+        "    verify: {scheme: hmca}\n"
+        "    routes: {\"*\": \"bad topic\", ok: fine, \"x\": []}\n"
+        "  b:\n"
+        "    pth: /b\n"
+        "    verify: {scheme: none, insecure: true}\n"
+        "    routes: {\"*\": b}\n",
+        "bad.yaml:1:9: listen: invalid address \"nowhere\": expected host:port\n"
+        "bad.yaml:4:21: kafka.topic_partitions: 0 is out of range (1..100000)\n"
+        "bad.yaml:8:22: sources.a.verify.scheme: unknown value \"hmca\" (expected one of "
+        "shared-secret, hmac, stripe, standard-webhooks, slack, none)\n"
+        "bad.yaml:9:19: sources.a.routes.\"*\": invalid topic name \"bad topic\": a topic name "
+        "has only the characters a-z A-Z 0-9 . _ -\n"
+        "bad.yaml:9:42: sources.a.routes.x: route has no topic\n"
+        "bad.yaml:10:3: sources.b.path: required key is missing\n"
+        "bad.yaml:11:5: sources.b.pth: unknown key (did you mean path?)");
 
     /* duplicates everywhere are all reported, and only the first of each is loaded */
-    CHECK_ERR("kafka: {brokers: embedded}\nthreads: 1\nthreads: x\nthreads: 2\n"
-              "sources: {a: {path: /a, verify: {scheme: none, insecure: true}, routes: {\"*\": t}}}\n",
-              "bad.yaml:3:1: threads: duplicate key (first at 2:1)\n"
-              "bad.yaml:4:1: threads: duplicate key (first at 2:1)");
+    CHECK_ERR(
+        "kafka: {brokers: embedded}\nthreads: 1\nthreads: x\nthreads: 2\n"
+        "sources: {a: {path: /a, verify: {scheme: none, insecure: true}, routes: {\"*\": t}}}\n",
+        "bad.yaml:3:1: threads: duplicate key (first at 2:1)\n"
+        "bad.yaml:4:1: threads: duplicate key (first at 2:1)");
 
     char big[4096] = "";
     for (int i = 0; i != 60; ++i)
@@ -781,7 +788,8 @@ static void test_all_errors(void)
     for (const char *p = err.msg; (p = strchr(p, '\n')) != NULL; ++p)
         ++lines;
     CHECK(lines == 50);
-    CHECK(strncmp(err.msg, "bad.yaml:1:1: k0: unknown key\nbad.yaml:2:1: k1: unknown key\n", 60) == 0);
+    CHECK(strncmp(err.msg, "bad.yaml:1:1: k0: unknown key\nbad.yaml:2:1: k1: unknown key\n", 60) ==
+          0);
     CHECK_CONTAINS(err.msg, "bad.yaml:50:1: k49: unknown key\nbad.yaml: 12 more errors not shown");
     CHECK(err.msg[strlen(err.msg) - 1] == 'n');
 }
@@ -830,7 +838,8 @@ static void test_lint_warnings(void)
                   "placeholder-lint-unset-a-placeholder-lint-unset-b");
         CHECK(cfg->nwarnings == 5);
         const char *want[] = {
-            ":2:12: kafka.brokers: warning: broker \"PLAINTEXT://k1:9092\" is written with a scheme: "
+            ":2:12: kafka.brokers: warning: broker \"PLAINTEXT://k1:9092\" is written with a "
+            "scheme: "
             "the bridge drops \"PLAINTEXT://\" and uses host:port; TLS and SASL are set by "
             "kafka.librdkafka security.protocol",
             ":3:20: dead_letter_topic: warning: topic \"__transaction_state\" is named like "
@@ -873,10 +882,12 @@ static void test_dir(void)
     char dir[] = "/tmp/test_conf_dir_XXXXXX", path[512], want[2048];
     CHECK(mkdtemp(dir) != NULL);
     write_file(dir, "00-base.yaml", "kafka: {brokers: embedded}\ndead_letter_topic: dl\n");
-    write_file(dir, "20-b.yaml", "sources:\n  b: {path: /b, verify: {scheme: none, insecure: true}, "
-                                 "routes: {\"*\": b}}\n");
-    write_file(dir, "10-a.yaml", "# a\nsources:\n  a: {path: /a, verify: {scheme: none, insecure: "
-                                 "true}, routes: {\"*\": a}}\n");
+    write_file(dir, "20-b.yaml",
+               "sources:\n  b: {path: /b, verify: {scheme: none, insecure: true}, "
+               "routes: {\"*\": b}}\n");
+    write_file(dir, "10-a.yaml",
+               "# a\nsources:\n  a: {path: /a, verify: {scheme: none, insecure: "
+               "true}, routes: {\"*\": a}}\n");
     write_file(dir, ".hidden.yaml", "junk: [");
     write_file(dir, "notes.yml", "junk: [");
     snprintf(path, sizeof(path), "%s/sub.yaml", dir);
@@ -902,9 +913,10 @@ static void test_dir(void)
     conf_free(cfg);
 
     /* errors name their own file; a key in two files names both */
-    write_file(dir, "30-c.yaml", "dead_letter_topic: other\nsources:\n  a: {path: /c}\n"
-                                 "  c: {path: c, verify: {scheme: none, insecure: true}, "
-                                 "routes: {\"*\": c}}\n");
+    write_file(dir, "30-c.yaml",
+               "dead_letter_topic: other\nsources:\n  a: {path: /c}\n"
+               "  c: {path: c, verify: {scheme: none, insecure: true}, "
+               "routes: {\"*\": c}}\n");
     uint64_t s1 = conf_stamp(dir);
     CHECK(s1 != s0);
     CHECK(conf_load(dir, &cfg, &err) == -1);
@@ -947,8 +959,8 @@ static void test_dir(void)
              "%s/50-e.yaml:1:1: the top level must be a mapping of settings, got a list", dir);
     CHECK_STR(err.msg, want);
 
-    const char *names[] = {"00-base.yaml", "10-a.yaml", "20-b.yaml", "50-e.yaml",
-                           ".hidden.yaml", "notes.yml"};
+    const char *names[] = {"00-base.yaml", "10-a.yaml",    "20-b.yaml",
+                           "50-e.yaml",    ".hidden.yaml", "notes.yml"};
     for (size_t i = 0; i != sizeof(names) / sizeof(names[0]); ++i) {
         snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
         unlink(path);
