@@ -49,6 +49,14 @@
 #define MAX_LANES 16
 #define AUTO_MAX_LANES 8 /* an automatic count stops here: each lane has threads and sockets */
 #define IDEMP_MAX_INFLIGHT 5 /* requests in flight per connection with idempotence, at most */
+/* librdkafka 2.0.2 makes no new request for a partition with this many records in flight (it
+ * compares records with its 5-request window), and records it holds then make it spin */
+#define GATE_WINDOW 5
+/* A gate costs hand-offs between threads per batch (report, release, send) and saves a broker
+ * thread spinning through a round trip: it pays where the brokers' shortest round trip is this
+ * long (across a network), not on loopback, where the spin is brief and the hand-offs would cut
+ * throughput by a third (tests/bench/README.md). Off again below half of it. */
+#define GATE_MIN_RTT_US 500
 
 typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t,
                                   void *, void *);
@@ -69,11 +77,13 @@ struct held {
     char key[];
 };
 
-/* One partition's gate: at most one batch of its records in librdkafka at a time. */
+/* One partition's gate: records go to librdkafka while fewer than GATE_WINDOW of the
+ * partition's are out; the others wait here and go together as one batch. */
 struct gate {
     pthread_mutex_t lock;
     unsigned out;      /* records handed to librdkafka and not reported yet */
-    struct held *head; /* records waiting for them, in arrival order */
+    bool releasing;    /* a poll thread is handing the held records over (outside the lock) */
+    struct held *head; /* records waiting, in arrival order */
     struct held **tail;
 };
 
@@ -93,6 +103,7 @@ struct lane {
     atomic_bool pid_assigned;
     atomic_bool warm;
     struct kafka_health health; /* acknowledging, or why not (readiness) */
+    atomic_bool gated; /* the brokers' round trip is long enough for the gates to pay */
 };
 
 struct producer {
@@ -358,6 +369,7 @@ static void make_gates(struct producer *p, size_t t, int32_t n)
     for (int32_t i = 0; i != n; ++i) {
         pthread_mutex_init(&gs->g[i].lock, NULL);
         gs->g[i].out = 0;
+        gs->g[i].releasing = false;
         gs->g[i].head = NULL;
         gs->g[i].tail = &gs->g[i].head;
     }
@@ -431,23 +443,35 @@ static rd_kafka_resp_err_t hold(struct producer *p, struct gate *g, const struct
     return RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-/* A record of gate g (topic t, partition part) was reported. Once none is out, the records held
- * meanwhile go to librdkafka together, in arrival order, under the gate's lock (a record that
- * arrives now queues behind them), so they leave as one batch. Those that cannot go (held past
- * message.timeout.ms, or the producer is stopping) are reported failed, after the lock. */
+/* A record of gate g (topic t, partition part) was reported. Once fewer than GATE_WINDOW
+ * are out, the records held meanwhile go to librdkafka together, in arrival order, so they
+ * leave as one batch. They go outside the lock (the HTTP threads' records do not wait for a
+ * batch to be copied in): `releasing` makes records that arrive meanwhile queue behind them
+ * (and the loop takes them too while the window has room). Records that cannot go (held past message.timeout.ms, or the producer
+ * is stopping) are reported failed. */
 static void gate_reported(struct producer *p, struct gate *g, int t, int32_t part)
 {
-    struct held *failed = NULL, **failed_tail = &failed;
     pthread_mutex_lock(&g->lock);
     if (g->out > 0)
         --g->out;
-    if (g->out == 0 && g->head != NULL) {
-        struct lane *l = lane_of(p, part);
-        uint64_t now = monotonic_ms();
-        bool stopping = atomic_load(&p->stop);
+    if (g->releasing || g->out >= GATE_WINDOW || g->head == NULL) {
+        pthread_mutex_unlock(&g->lock);
+        return;
+    }
+    g->releasing = true;
+    struct lane *l = lane_of(p, part);
+    while (g->head != NULL && g->out < GATE_WINDOW) {
         struct held *h = g->head;
         g->head = NULL;
         g->tail = &g->head;
+        unsigned n = 0;
+        for (const struct held *c = h; c != NULL; c = c->next)
+            ++n;
+        g->out += n; /* before they go: their reports may come before this loop ends */
+        pthread_mutex_unlock(&g->lock);
+        uint64_t now = monotonic_ms();
+        bool stopping = atomic_load(&p->stop);
+        unsigned failed = 0;
         while (h != NULL) {
             struct held *next = h->next;
             atomic_fetch_sub_explicit(&p->held, 1, memory_order_relaxed);
@@ -459,25 +483,21 @@ static void gate_reported(struct producer *p, struct gate *g, int t, int32_t par
                                                                     RD_KAFKA_MSG_F_FREE, h->hdrs,
                                                                     h->opaque);
             if (h->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                ++g->out;
                 free(h); /* librdkafka has the value and the headers */
             } else {
-                h->next = NULL;
-                *failed_tail = h;
-                failed_tail = &h->next;
+                enum bridge_status st = status_of(h->err);
+                log_failure(p, "produce failed", st, p->topics[t], h->err, h->value_len);
+                p->on_delivery(h->opaque, st);
+                free_held(h);
+                ++failed;
             }
             h = next;
         }
+        pthread_mutex_lock(&g->lock);
+        g->out = g->out >= failed ? g->out - failed : 0;
     }
+    g->releasing = false;
     pthread_mutex_unlock(&g->lock);
-    while (failed != NULL) {
-        struct held *h = failed;
-        failed = h->next;
-        enum bridge_status st = status_of(h->err);
-        log_failure(p, "produce failed", st, p->topics[t], h->err, h->value_len);
-        p->on_delivery(h->opaque, st);
-        free_held(h);
-    }
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -554,6 +574,35 @@ static void note_partitions(struct producer *p, json_t *topics)
     }
 }
 
+/* Gates on or off from the brokers' round trip in the last statistics interval: the lowest of
+ * their medians (librdkafka's rtt.p50, microseconds from request sent to response read; its
+ * minimum is no signal, some responses come back in tens of microseconds from a broker 1 ms
+ * away). No request in the interval: no change. */
+static void note_round_trip(struct lane *l, json_t *brokers)
+{
+    const char *name;
+    json_t *b;
+    json_int_t shortest = -1;
+    json_object_foreach(brokers, name, b)
+    {
+        json_t *rtt = json_object_get(b, "rtt");
+        json_int_t p50 = json_integer_value(json_object_get(rtt, "p50"));
+        if (json_integer_value(json_object_get(b, "nodeid")) >= 0 &&
+            json_integer_value(json_object_get(rtt, "cnt")) > 0 && (shortest < 0 || p50 < shortest))
+            shortest = p50;
+    }
+    if (shortest < 0)
+        return;
+    bool was = atomic_load_explicit(&l->gated, memory_order_relaxed);
+    bool gated = was ? shortest >= GATE_MIN_RTT_US / 2 : shortest >= GATE_MIN_RTT_US;
+    if (gated != was) {
+        atomic_store_explicit(&l->gated, gated, memory_order_relaxed);
+        log_info(gated ? "kafka partition gates on" : "kafka partition gates off",
+                 LOG_I("producer", l->index), LOG_I("round_trip_p50_us", shortest),
+                 LOG_I("threshold_us", gated ? GATE_MIN_RTT_US : GATE_MIN_RTT_US / 2));
+    }
+}
+
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
     (void)rk;
@@ -574,6 +623,7 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
     const char *idemp =
         json_string_value(json_object_get(json_object_get(root, "eos"), "idemp_state"));
     atomic_store(&l->brokers_up, up);
+    note_round_trip(l, brokers);
     atomic_store(&l->pid_assigned, idemp != NULL && strcmp(idemp, "Assigned") == 0);
     if (l->index == 0)
         note_partitions(l->p, json_object_get(root, "topics"));
@@ -740,6 +790,7 @@ static int start_lane(struct producer *p, unsigned index, struct conf_error *err
     struct lane *l = &p->lanes[index];
     l->p = p;
     l->index = index;
+    atomic_init(&l->gated, false);
     kafka_health_init(&l->health, p->stall);
     rd_kafka_conf_t *conf = rd_kafka_conf_dup(p->conf);
     if (conf == NULL) {
@@ -849,7 +900,8 @@ enum bridge_status producer_send(struct producer *p, const char *topic, const st
                     env->value.len, RD_KAFKA_MSG_F_COPY, hdrs, opaque);
     } else {
         pthread_mutex_lock(&g->lock);
-        if (g->out == 0 && g->head == NULL) {
+        if (g->head == NULL && !g->releasing &&
+            (g->out < GATE_WINDOW || !atomic_load_explicit(&l->gated, memory_order_relaxed))) {
             e = produce(l, t, topic, part, env->key.base, env->key.len, (void *)env->value.base,
                         env->value.len, RD_KAFKA_MSG_F_COPY, hdrs, opaque);
             g->out += e == RD_KAFKA_RESP_ERR_NO_ERROR;
