@@ -1,9 +1,11 @@
 /*
- * The Kafka producer: the only code (with mock.c) that includes rdkafka.h. One producer is
- * shared by all event loops (one idempotent session, better batches). Records are copied into
- * librdkafka, so callers' memory (request pools) never crosses into it. Delivery reports are
- * served by the producer's own poll thread, which calls the delivery function; the HTTP layer
- * uses it to carry each report back to the loop that owns the request.
+ * The Kafka producer (librdkafka stays inside bridge/kafka/: nothing outside includes
+ * rdkafka.h). One producer is shared by all event loops: one or more idempotent sessions
+ * (kafka.producers), each owning a share of the partitions. Records are copied, into librdkafka
+ * or into a partition's gate (producer.c), so callers' memory (request pools) never crosses
+ * into it. Delivery reports are served by the producer's own poll threads, which call
+ * the delivery function; the HTTP layer uses it to carry each report back to the loop that owns
+ * the request.
  */
 #ifndef BRIDGE_KAFKA_PRODUCER_H
 #define BRIDGE_KAFKA_PRODUCER_H
@@ -52,7 +54,8 @@ bool producer_ready(const struct producer *p);
  * wait (a cluster that cannot meet min.insync.replicas). Returns its length. Any thread. */
 size_t producer_not_ready_reason(const struct producer *p, char *buf, size_t size);
 
-/* Brokers currently up, and records queued or in flight in librdkafka. Any thread. */
+/* Brokers currently up, and records queued or in flight (in librdkafka, or held in a gate for
+ * their partition's turn). Any thread. */
 int producer_brokers_up(const struct producer *p);
 int producer_queue_depth(const struct producer *p);
 

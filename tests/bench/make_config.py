@@ -6,7 +6,8 @@
                    [--librdkafka k=v,k=v]
 
 Top-level keys are replaced line by line (no YAML library needed): listen and admin_listen on
-loopback, threads, log_requests false, log_level info (the start, producer and gate lines), max_connections, kafka.brokers, and an
+loopback, threads, log_requests false, log_level info (the start, producer and gate lines), max_connections
+(and no per-address limit: every client is 127.0.0.1), kafka.brokers, and an
 optional kafka.librdkafka map, a long idle timeout and no drain delay; `ack:` is set on every source. The rest (sources, routes,
 verification) is the shipped development configuration, unchanged.
 """
@@ -39,6 +40,7 @@ def main():
         "log_requests": "false",
         "log_level": "info",
         "max_connections": str(a.max_connections),
+        "max_connections_per_address": "0",  # wrk and the idle clients all come from 127.0.0.1
         "idle_timeout_ms": "120000",  # the idle-connection RSS measurement must not be cut short
         "drain_delay_ms": "0",  # stop at once between runs
     }
