@@ -109,17 +109,28 @@ static void log_warnings(const struct bridge_config *cfg)
         log_warn("config warning", LOG_S("warning", cfg->warnings[i]));
 }
 
-int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out, FILE *errout)
+/* The configuration at path, loaded and checked as a start would (TLS files included), its
+ * warnings written to errout; or NULL, its errors written there. */
+static struct runtime *checked_runtime(const char *path, const struct conf_options *opt,
+                                       FILE *errout)
 {
     struct conf_error err;
     struct runtime *rt = load_runtime(path, opt, 0, &err);
     if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
         fprintf(errout, "%s\n", err.msg);
         runtime_release(rt);
-        return 2;
+        return NULL;
     }
     for (size_t i = 0; i != rt->cfg->nwarnings; ++i)
         fprintf(errout, "%s\n", rt->cfg->warnings[i]);
+    return rt;
+}
+
+int bridge_check_config(const char *path, const struct conf_options *opt, FILE *out, FILE *errout)
+{
+    struct runtime *rt = checked_runtime(path, opt, errout);
+    if (rt == NULL)
+        return 2;
     conf_print(rt->cfg, out);
     runtime_release(rt);
     return 0;
@@ -127,15 +138,9 @@ int bridge_check_config(const char *path, const struct conf_options *opt, FILE *
 
 int bridge_check_connect(const char *path, FILE *out, FILE *errout)
 {
-    struct conf_error err;
-    struct runtime *rt = load_runtime(path, NULL, 0, &err);
-    if (rt == NULL || http_tls_check(rt->cfg->tls_cert_file, rt->cfg->tls_key_file, &err) != 0) {
-        fprintf(errout, "%s\n", err.msg);
-        runtime_release(rt);
+    struct runtime *rt = checked_runtime(path, NULL, errout);
+    if (rt == NULL)
         return 2;
-    }
-    for (size_t i = 0; i != rt->cfg->nwarnings; ++i)
-        fprintf(errout, "%s\n", rt->cfg->warnings[i]);
     fprintf(out, "ok   config %s is valid (%zu source%s, %zu topic%s)\n", path, rt->cfg->nsources,
             rt->cfg->nsources == 1 ? "" : "s", rt->cfg->ntopics, rt->cfg->ntopics == 1 ? "" : "s");
     int rc = kafka_connect_check(rt->cfg, out);

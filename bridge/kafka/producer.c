@@ -2,26 +2,29 @@
  * Producer. Design:
  * - acks=all and idempotence forced: a delivery report of success means "in Kafka,
  *   replicated", which is what a 200 promises.
- * - Gates: one batch of a partition's records in librdkafka at a time. The bridge picks each
- *   record's partition itself, with the partitioner librdkafka would use (on the key, from the
- *   partition count metadata gives), so a key keeps its partition, hence its order. A record
- *   whose partition has nothing out goes to librdkafka at once; one that arrives while its
- *   partition has records out waits in the partition's gate, and when the last of those is
- *   reported, everything waiting goes together, in arrival order, as the next batch. Why:
- *   librdkafka 2.0.2 (and its master) sets a partition's next wakeup to "now" as soon as its
- *   oldest queued record is older than linger.ms, whether or not the partition may send, and
- *   with idempotence a partition may not send while 5 of its *records* are in flight; so under
- *   load every broker thread spins between responses. In the production shape (12 partitions,
- *   1 ms to the brokers) the three broker threads took 63 % of the 2 CPUs and the bridge a fifth
- *   of its throughput; with gates librdkafka holds only records it can send at once, its broker
- *   threads sleep (5 % each) and several partitions of one leader have requests out side by
- *   side (max.in.flight 5). Records held count against queue.buffering.max.messages and fail
- *   at message.timeout.ms like librdkafka's own (tests/bench/README.md has the figures).
+ * - Partitions chosen by the bridge, with the partitioner librdkafka would use (on the key,
+ *   from the partition count metadata gives), so a key keeps its partition, hence its order.
+ * - Up to 5 produce requests in flight per connection (default_props), so the partitions of one
+ *   leader send side by side rather than in turns.
+ * - Gates, where the brokers are a network away. librdkafka 2.0.2 (and its master) sets a
+ *   partition's next wake-up to "now" once its oldest queued record is older than linger.ms,
+ *   whether or not the partition may send, and with idempotence a partition may start no
+ *   request while 5 of its *records* are in flight; so a busy partition's broker thread spins
+ *   from one answer to the next. On loopback that lasts microseconds; 1 ms from the brokers
+ *   (12 partitions) the three broker threads took 63 % of the 2 CPUs and the bridge a fifth of
+ *   its throughput. A partition's gate lets records through while fewer than 5 of its records
+ *   are out; the others wait in the gate and, once the reports bring it under 5, go together,
+ *   in arrival order, as the next batch: librdkafka holds only records it can send at once, and
+ *   its threads sleep (5 % each). The hand-off (report, release, send) costs a third of the
+ *   throughput on loopback, so a lane's gates hold records only while the brokers' median round
+ *   trip (librdkafka's statistics) is 500 us or more, and let all through again under 250 us; a
+ *   log line says which. Held records count against queue.buffering.max.messages and fail at
+ *   message.timeout.ms like librdkafka's own (tests/bench/README.md has the figures).
  * - Lanes: one or more idempotent rd_kafka_t (kafka.producers), each owning a share of every
- *   topic's partitions (partition p belongs to lane p mod N): a lane has a connection of its
- *   own to each broker, for more than 5 busy partitions on one leader. N is kafka.producers,
- *   or, with 0, the most partitions one broker leads in a routed topic (capped), read from the
- *   metadata at warm-up.
+ *   topic's partitions (partition p belongs to lane p mod N), each with a connection of its own
+ *   to each broker: for more than 5 busy partitions on one leader. N is kafka.producers, or by
+ *   default one per 5 partitions that one broker leads in a routed topic (at most 8), read from
+ *   the metadata at warm-up: 1 for 12 partitions over 3 brokers, 3 for 12 on one.
  * - Each lane has a poll thread serving its delivery reports, errors, logs and statistics, so
  *   no event loop calls into librdkafka for anything but a non-blocking produce, and one slow
  *   callback delays one lane only. Rejected: polling from each loop through
@@ -53,7 +56,7 @@
  * compares records with its 5-request window), and records it holds then make it spin */
 #define GATE_WINDOW 5
 /* A gate costs hand-offs between threads per batch (report, release, send) and saves a broker
- * thread spinning through a round trip: it pays where the brokers' shortest round trip is this
+ * thread spinning through a round trip: it pays where the brokers' median round trip is this
  * long (across a network), not on loopback, where the spin is brief and the hand-offs would cut
  * throughput by a third (tests/bench/README.md). Off again below half of it. */
 #define GATE_MIN_RTT_US 500
@@ -63,8 +66,8 @@ typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t
 
 struct producer;
 
-/* A record the bridge holds back while its partition has a produce request out (see the
- * header comment): its own copies, since the request that sent it may be gone when it goes. */
+/* A record the bridge holds back while its partition has records out (see the header
+ * comment): its own copies, since the request that sent it may be gone when it goes. */
 struct held {
     struct held *next;
     void *opaque;
@@ -196,10 +199,11 @@ static const char *const fixed_props[] = {"acks", "request.required.acks", "enab
                                           "dr_msg_cb", "dr_cb", NULL};
 
 /* Defaults an operator may override under kafka.librdkafka (listed in the schema's doc).
- * Up to 5 produce requests in flight per broker connection: with the gates (above) each is a
- * different partition's, so partitions that share a leader send side by side instead of taking
- * turns. linger.ms gathers the records released from a gate into one request (librdkafka's
- * broker thread would otherwise wake on the first and send it alone). */
+ * Up to 5 produce requests in flight per broker connection, so that partitions that share a
+ * leader send side by side instead of taking turns (1, the default before the gates, made 12
+ * partitions on 3 leaders wait 4 round trips). linger.ms gathers what arrives within half a
+ * millisecond, and the records a gate releases, into one request: with 0 the broker thread
+ * wakes on the first record and sends it alone, and on loopback spins (tests/bench/README.md). */
 static const char *const default_props[][2] = {
     {"linger.ms", "0.5"},
     {"max.in.flight.requests.per.connection", "5"},
