@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/server.h"
@@ -46,13 +47,6 @@ struct bridge {
     struct metric *last_reload_successful, *last_reload_success_time;
     struct metric_family *config_info;
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A route that an earlier one in match order always beats is dead configuration: warned
  * about with the router's own rules (route_shadowed_by), which the loader below cannot use. */

@@ -7,6 +7,7 @@
 #include "log.h"
 
 #include "bytes.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -207,13 +208,6 @@ void log_write(enum log_severity sev, const char *msg, const struct log_field *f
         p += w;
         left -= (size_t)w;
     }
-}
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void log_budget_init(struct log_budget *b, unsigned per_second)

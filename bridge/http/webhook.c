@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/netaddr.h"
 #include "http/internal.h"
@@ -57,13 +58,6 @@ struct inflight {
     size_t nrecords;
     struct delivery records[];
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int64_t wall_ms(void)
 {
@@ -164,7 +158,7 @@ struct outcome {
 static void account(struct http_server *srv, const struct runtime *rt,
                     const struct source_rt *src, enum bridge_status st, const struct outcome *o)
 {
-    double secs = (double)(now_ns() - o->start_ns) / 1e9;
+    double secs = (double)(monotonic_ns() - o->start_ns) / 1e9;
     if (src != NULL) {
         metric_add(src->requests[st], 1);
         metric_observe(src->latency, secs);
@@ -477,7 +471,7 @@ int webhook_on_req(h2o_handler_t *self, h2o_req_t *req)
     struct http_server *srv = loop->srv;
     struct outcome o = {
         .request_id = atomic_fetch_add_explicit(&srv->next_request_id, 1, memory_order_relaxed),
-        .start_ns = now_ns(),
+        .start_ns = monotonic_ns(),
         .path = bytes_of(req->path_normalized.base, req->path_normalized.len),
     };
     o.has_client = peer_of(req, o.client);

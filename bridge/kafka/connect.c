@@ -37,9 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "client.h"
+#include "core/clock.h"
 
 #define CONNECT_TIMEOUT_MS 10000
 #define TOPIC_TIMEOUT_MS 5000
@@ -54,13 +54,6 @@ struct check {
     bool stop_waiting;  /* an authentication, TLS or fatal error */
     bool pid_assigned;
 };
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void ok(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

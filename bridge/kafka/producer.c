@@ -42,9 +42,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "client.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "health.h"
 #include "security.h"
@@ -75,7 +75,6 @@ struct held {
     void *value; /* malloc'd, handed to librdkafka with RD_KAFKA_MSG_F_FREE */
     size_t value_len;
     uint64_t since_ms;
-    rd_kafka_resp_err_t err; /* why it could not go, once released */
     size_t key_len;
     char key[];
 };
@@ -234,14 +233,22 @@ static void set_record_size(const struct bridge_config *cfg, rd_kafka_conf_t *co
     rd_kafka_conf_set(conf, "message.max.bytes", v, errstr, sizeof(errstr));
 }
 
+/* A numeric property of conf, or fallback. */
+static uint64_t conf_number(rd_kafka_conf_t *conf, const char *name, uint64_t fallback)
+{
+    char v[32];
+    size_t len = sizeof(v);
+    if (rd_kafka_conf_get(conf, name, v, &len) != RD_KAFKA_CONF_OK)
+        return fallback;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+    return end != v && *end == '\0' ? n : fallback;
+}
+
 static int check_record_size(const struct bridge_config *cfg, rd_kafka_conf_t *conf,
                              struct conf_error *err)
 {
-    char v[32];
-    size_t vlen = sizeof(v);
-    if (rd_kafka_conf_get(conf, "message.max.bytes", v, &vlen) != RD_KAFKA_CONF_OK)
-        return 0;
-    unsigned long long have = strtoull(v, NULL, 10);
+    unsigned long long have = conf_number(conf, "message.max.bytes", UINT64_MAX);
     if (have >= cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD)
         return 0;
     const struct conf_pos *pos = NULL;
@@ -337,13 +344,6 @@ static void log_failure(struct producer *p, const char *what, enum bridge_status
                  LOG_S("limit", "message.max.bytes, or the topic's max.message.bytes"));
     else
         log_warn(what, LOG_S("topic", topic), LOG_S("error", rd_kafka_err2str(e)));
-}
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void free_held(struct held *h)
@@ -451,8 +451,8 @@ static rd_kafka_resp_err_t hold(struct producer *p, struct gate *g, const struct
  * are out, the records held meanwhile go to librdkafka together, in arrival order, so they
  * leave as one batch. They go outside the lock (the HTTP threads' records do not wait for a
  * batch to be copied in): `releasing` makes records that arrive meanwhile queue behind them
- * (and the loop takes them too while the window has room). Records that cannot go (held past message.timeout.ms, or the producer
- * is stopping) are reported failed. */
+ * (and the loop takes them too while the window has room). Records that cannot go (held past
+ * message.timeout.ms, or the producer is stopping) are reported failed. */
 static void gate_reported(struct producer *p, struct gate *g, int t, int32_t part)
 {
     pthread_mutex_lock(&g->lock);
@@ -479,18 +479,17 @@ static void gate_reported(struct producer *p, struct gate *g, int t, int32_t par
         while (h != NULL) {
             struct held *next = h->next;
             atomic_fetch_sub_explicit(&p->held, 1, memory_order_relaxed);
-            h->err = stopping                           ? RD_KAFKA_RESP_ERR__DESTROY
-                     : now - h->since_ms >= p->timeout_ms ? RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
-                                                          : produce(l, t, p->topics[t], part,
-                                                                    h->key, h->key_len, h->value,
-                                                                    h->value_len,
-                                                                    RD_KAFKA_MSG_F_FREE, h->hdrs,
-                                                                    h->opaque);
-            if (h->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            rd_kafka_resp_err_t e =
+                stopping ? RD_KAFKA_RESP_ERR__DESTROY
+                : now - h->since_ms >= p->timeout_ms
+                    ? RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+                    : produce(l, t, p->topics[t], part, h->key, h->key_len, h->value, h->value_len,
+                              RD_KAFKA_MSG_F_FREE, h->hdrs, h->opaque);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 free(h); /* librdkafka has the value and the headers */
             } else {
-                enum bridge_status st = status_of(h->err);
-                log_failure(p, "produce failed", st, p->topics[t], h->err, h->value_len);
+                enum bridge_status st = status_of(e);
+                log_failure(p, "produce failed", st, p->topics[t], e, h->value_len);
                 p->on_delivery(h->opaque, st);
                 free_held(h);
                 ++failed;
@@ -774,18 +773,6 @@ static partitioner_fn partitioner_of(rd_kafka_conf_t *conf)
         if (strcmp(known[i].name, v) == 0)
             return known[i].fn;
     return rd_kafka_msg_partitioner_consistent_random;
-}
-
-/* A numeric property of conf, or fallback. */
-static uint64_t conf_number(rd_kafka_conf_t *conf, const char *name, uint64_t fallback)
-{
-    char v[32];
-    size_t len = sizeof(v);
-    if (rd_kafka_conf_get(conf, name, v, &len) != RD_KAFKA_CONF_OK)
-        return fallback;
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
-    return end != v && *end == '\0' ? n : fallback;
 }
 
 static int start_lane(struct producer *p, unsigned index, struct conf_error *err)

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "security.h"
 
@@ -176,22 +176,15 @@ static bool at_end(const struct topic_reader *r)
     return true;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int reader_next(struct topic_reader *r, int timeout_ms, struct reader_record *rec,
                 struct conf_error *err)
 {
     memset(rec, 0, offsetof(struct reader_record, headers));
     rec->nheaders = 0;
     rec->msg = NULL;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = (int64_t)monotonic_ms() + timeout_ms;
     while (!at_end(r)) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - (int64_t)monotonic_ms();
         if (left <= 0) {
             errf(err, "topic %s: no record for %d ms before the end "
                         "offsets", r->topic, timeout_ms);
