@@ -37,6 +37,10 @@ struct loop {
     struct runtime *rt;                    /* current runtime: one reference */
     struct ack_timeout *timeouts;
     h2o_timeout_entry_t accept_pause; /* accept failed for want of descriptors: retry later */
+    int accept_fd;                    /* the loop's dup of the listening socket */
+    atomic_uint open;                 /* connections it serves, and ones handed to it */
+    atomic_bool adopting;             /* set up: other loops may hand it connections */
+    struct metric *open_gauge;        /* webhook_bridge_http_connections{loop} */
     bool stop;
     /* set up by the loop's own thread (see init_loop) */
     h2o_globalconf_t *gc;
@@ -77,18 +81,26 @@ struct http_server {
 /* What an accepted connection remembers until it closes (sock->on_close.data). */
 struct conn_slot {
     struct http_server *srv;
+    struct loop *loop;
     bool ingest;
     bool per_address; /* counted in srv->per_address under addr */
     uint8_t addr[16];
 };
 
 /* A control message to a loop. */
-enum control_kind { CONTROL_SWAP_RUNTIME, CONTROL_SWAP_TLS, CONTROL_CLOSE_LISTENER, CONTROL_STOP };
+enum control_kind {
+    CONTROL_SWAP_RUNTIME,
+    CONTROL_SWAP_TLS,
+    CONTROL_CLOSE_LISTENER,
+    CONTROL_STOP,
+    CONTROL_ADOPT /* serve a connection another loop accepted */
+};
 struct control_msg {
     h2o_multithread_message_t super;
     enum control_kind kind;
     struct runtime *rt;
     SSL_CTX *ssl_ctx; /* CONTROL_SWAP_TLS: one reference, the loop's from then on */
+    int fd;           /* CONTROL_ADOPT: the accepted socket, the loop's from then on */
 };
 
 /* webhook.c */

@@ -1,9 +1,13 @@
 /*
  * Listeners and event loops. The ingest address is bound once; every loop thread gets its own
- * h2o context and evloop watching a dup of that one listening socket, and the kernel hands each
- * new connection to whichever loop accepts first. A connection stays on its loop for life, and
- * so do its requests and their delivery reports. Rejected: SO_REUSEPORT sockets per loop (better
- * spread, but a stale process on the same port would silently take a share of the traffic).
+ * h2o context and evloop watching a dup of that one listening socket. Whichever loop accepts a
+ * connection first gives it to the loop serving the fewest (itself on a tie), as a descriptor
+ * the other loop makes its h2o socket from: a burst of connections (256 at once from a load
+ * balancer or a benchmark) would otherwise land mostly on the loop that woke first, and its
+ * CPU would bound the bridge while the other loops idle. A connection stays on its loop for
+ * life, and so do its requests and their delivery reports. Rejected: SO_REUSEPORT sockets per
+ * loop (the kernel spreads by address hash, but a stale process on the same port would silently
+ * take a share of the traffic).
  * The admin listener has a loop and context of its own, so /healthz answers even when every
  * ingest loop is busy.
  */
@@ -79,6 +83,10 @@ static void on_connection_closed(void *data)
     if (c->per_address)
         addrcount_put(srv->per_address, c->addr);
     atomic_fetch_sub(c->ingest ? &srv->connections : &srv->admin_connections, 1);
+    if (c->loop != NULL) {
+        atomic_fetch_sub(&c->loop->open, 1);
+        metric_add(c->loop->open_gauge, -1);
+    }
     free(c);
 }
 
@@ -162,24 +170,90 @@ static void pause_accept(struct loop *loop, int e)
     h2o_timeout_link(loop->ctx.loop, &loop->ctx.hundred_ms_timeout, &loop->accept_pause);
 }
 
+/* Serves connection sock on this loop, if the limits admit it. */
+static void serve(struct loop *loop, h2o_socket_t *sock)
+{
+    if (!admit(loop, sock)) {
+        h2o_socket_close(sock);
+        return;
+    }
+    h2o_accept(&loop->accept_ctx, sock);
+}
+
+/* An ingest connection accepted for `loop` (by it or by another loop, which counted it in
+ * loop->open already): its h2o socket is made here, on the loop's own thread. */
+static void adopt(struct loop *loop, int fd)
+{
+    h2o_socket_t *sock =
+        h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+    if (!admit(loop, sock)) {
+        atomic_fetch_sub(&loop->open, 1);
+        h2o_socket_close(sock);
+        return;
+    }
+    struct conn_slot *c = sock->on_close.data;
+    c->loop = loop;
+    metric_add(loop->open_gauge, 1);
+    h2o_accept(&loop->accept_ctx, sock);
+}
+
+/* The ingest loop serving the fewest connections; `self` on a tie (no hand-off). */
+static struct loop *least_loaded(struct loop *self)
+{
+    struct http_server *srv = self->srv;
+    struct loop *best = self;
+    unsigned fewest = atomic_load(&self->open);
+    for (unsigned i = 0; i != srv->nloops; ++i) {
+        unsigned n = atomic_load(&srv->loops[i].open);
+        if (n < fewest && atomic_load(&srv->loops[i].adopting)) {
+            fewest = n;
+            best = &srv->loops[i];
+        }
+    }
+    return best;
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err != NULL)
         return;
     struct loop *loop = listener->data;
-    h2o_socket_t *sock;
+    bool ingest = loop->index < loop->srv->nloops;
     /* accept a batch per wakeup; the socket is non-blocking */
     for (int i = 0; i < 16; ++i) {
-        if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
+        h2o_socket_t *sock = NULL;
+        int fd = -1, on = 1;
+        if (ingest)
+            fd = accept4(loop->accept_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        else
+            sock = h2o_evloop_socket_accept(listener);
+        if (fd < 0 && sock == NULL) {
             int e = errno;
             if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
                 pause_accept(loop, e);
             return;
         }
-        if (admit(loop, sock))
-            h2o_accept(&loop->accept_ctx, sock);
-        else
-            h2o_socket_close(sock);
+        if (!ingest) {
+            serve(loop, sock);
+            continue;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+        struct loop *to = least_loaded(loop);
+        atomic_fetch_add(&to->open, 1);
+        if (to == loop) {
+            adopt(loop, fd);
+        } else {
+            struct control_msg *m = calloc(1, sizeof(*m));
+            if (m == NULL) {
+                atomic_fetch_sub(&to->open, 1);
+                atomic_fetch_add(&loop->open, 1);
+                adopt(loop, fd);
+                continue;
+            }
+            m->kind = CONTROL_ADOPT;
+            m->fd = fd;
+            h2o_multithread_send_message(&to->control, &m->super);
+        }
     }
 }
 
@@ -212,7 +286,11 @@ static void on_control(h2o_multithread_receiver_t *receiver, h2o_linklist_t *mes
             close_listener(loop);
             break;
         case CONTROL_STOP:
+            atomic_store(&loop->adopting, false);
             loop->stop = true;
+            break;
+        case CONTROL_ADOPT:
+            adopt(loop, m->fd);
             break;
         }
         free(m);
@@ -265,8 +343,10 @@ static int init_loop(struct loop *loop, struct conf_error *err)
         conf_errorf(err, "listen", NULL, NULL, "dup: %s", strerror(errno));
         return -1;
     }
+    loop->accept_fd = lfd;
     loop->listener = h2o_evloop_socket_create(loop->ctx.loop, lfd, H2O_SOCKET_FLAG_DONT_READ);
     loop->listener->data = loop;
+    atomic_store(&loop->adopting, true);
     h2o_socket_read_start(loop->listener, on_accept);
     return 0;
 }
@@ -515,9 +595,17 @@ struct http_server *http_server_start(const struct http_options *opts, struct ru
         conf_errorf(err, "http", NULL, NULL, "out of memory");
         goto fail;
     }
-    for (unsigned i = 0; i != srv->nloops; ++i)
+    struct metric_family *open = metrics_family(
+        "webhook_bridge_http_connections",
+        "Webhook connections open, per event loop (a new one goes to the loop with the fewest).",
+        METRIC_GAUGE, (const char *const[]){"loop", NULL}, NULL, 0);
+    for (unsigned i = 0; i != srv->nloops; ++i) {
+        char index[16];
+        snprintf(index, sizeof(index), "%u", i);
+        srv->loops[i].open_gauge = metrics_series(open, (const char *const[]){index});
         if (start_loop(srv, &srv->loops[i], i, &srv->globalconf, srv->listen_fd, rt, err) != 0)
             goto fail;
+    }
     if (start_loop(srv, &srv->admin, srv->nloops, &srv->admin_globalconf, srv->admin_fd, rt, err) != 0)
         goto fail;
     runtime_release(rt); /* the caller's reference is now the loops' */

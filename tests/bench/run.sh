@@ -239,23 +239,37 @@ else
     if [ "$MOCK_RTT_MS" != 0 ]; then
         for ((b = 1; b <= BROKERS; ++b)); do mock rtt "$b" "$MOCK_RTT_MS"; done
     fi
-    for _ in $(seq 100); do
-        [ "$(grep -c '^ok' "$work/mock.out")" -ge "$mock_commands" ] && break
+    # every command answered before anything connects: a topic the bridge asks about first is
+    # made by the mock with its default 4 partitions (the mock takes from a few ms to 10+ s for
+    # the few hundred commands of the production shape)
+    for _ in $(seq 1200); do
+        [ "$(grep -c '^ok\|^error' "$work/mock.out")" -ge "$mock_commands" ] && break
         sleep 0.1
     done
     if grep -q '^error' "$work/mock.out"; then
         echo "mock_kafka refused a command: $(grep -m1 '^error' "$work/mock.out")" >&2
         exit 1
     fi
+    if [ "$(grep -c '^ok' "$work/mock.out")" -lt "$mock_commands" ]; then
+        echo "mock_kafka answered $(grep -c '^ok' "$work/mock.out") of $mock_commands commands in 120 s" >&2
+        exit 1
+    fi
     log "mock cluster $bootstrap (pid $mock_pid), ${#topics[@]} topics of $PARTITIONS partitions, leaders $LEADERS, rtt $MOCK_RTT_MS ms"
 fi
 
+partitions_of() {
+    kcat -L -b "$bootstrap" -t "$1" 2>/dev/null | sed -n 's/.* with \([0-9]*\) partitions:$/\1/p' | head -n 1
+}
+# the shape is what the figures are about: a topic of another partition count is a failed run
+n=$(partitions_of "$RECORD_TOPIC")
+if [ "${n:-0}" != "$PARTITIONS" ]; then
+    echo "$RECORD_TOPIC has ${n:-no} partitions, not $PARTITIONS" >&2
+    exit 1
+fi
+
 records() {
-    local args=() p n
-    # every partition the topic has: the mock sometimes makes a topic with its default count (4)
-    # rather than PARTITIONS, and a key's records then sit in a partition past PARTITIONS
-    n=$(kcat -L -b "$bootstrap" -t "$RECORD_TOPIC" 2>/dev/null | sed -n 's/.* with \([0-9]*\) partitions:$/\1/p' | head -n 1)
-    for ((p = 0; p < ${n:-$PARTITIONS}; ++p)); do args+=(-t "$RECORD_TOPIC:$p:-1"); done
+    local args=() p
+    for ((p = 0; p < PARTITIONS; ++p)); do args+=(-t "$RECORD_TOPIC:$p:-1"); done
     kcat -Q -b "$bootstrap" "${args[@]}" 2>/dev/null | awk '{s += $NF} END {print s + 0}'
 }
 

@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import ENV, TOPICS, config, event
-from harness import SECRET, Bridge, Consumer, MockKafka
+from harness import SECRET, Bridge, Consumer, MockKafka, wait_for
 
 
 def closed_within(sock, seconds):
@@ -110,6 +110,38 @@ class Limits(unittest.TestCase):
         self.assertEqual(self.bridge.post("/webhooks/mono", event(1))[0], 200)
         metrics = self.bridge.admin("GET", "/metrics")[2].decode()
         self.assertRegex(metrics, r'webhook_bridge_http_connections_rejected_total\{reason="max_connections"\} [1-9]')
+
+    def open_per_loop(self):
+        text = self.bridge.admin("GET", "/metrics")[2].decode()
+        found = {}
+        for line in text.splitlines():
+            if line.startswith('webhook_bridge_http_connections{loop="'):
+                found[line.split('"')[1]] = int(float(line.split()[-1]))
+        return found
+
+    def test_a_burst_of_connections_is_spread_over_the_loops(self):
+        """16 connections opened at once: each loop (threads: 2) serves half, and all answer."""
+        before = self.open_per_loop()
+        self.assertEqual(sorted(before), ["0", "1"])
+        socks = [self.connect() for _ in range(16)]
+        try:
+            time.sleep(0.3)
+            after = self.open_per_loop()
+            added = [after[k] - before[k] for k in ("0", "1")]
+            self.assertEqual(sum(added), 16, f"open connections per loop: {after}")
+            self.assertLessEqual(abs(added[0] - added[1]), 2, f"open connections per loop: {after}")
+            body = event(9000)
+            for s in socks:
+                s.sendall(b"POST /webhooks/mono HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"mono-webhook-secret: " + SECRET.encode() +
+                          f"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            for s in socks:
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+        finally:
+            for s in socks:
+                s.close()
+        self.assertTrue(wait_for(lambda: self.open_per_loop() == before, timeout=5),
+                        f"connections still counted after closing: {self.open_per_loop()}")
 
     def requests_counted(self, status):
         text = self.bridge.admin("GET", "/metrics")[2].decode()
