@@ -231,9 +231,7 @@ static void check_creatable(rd_kafka_t *rk, struct check *c, const char **missin
         goto out;
     }
     for (; made != n; ++made)
-        if ((nt[made] = rd_kafka_NewTopic_new(missing[made], (int)cfg->kafka.topic_partitions,
-                                              (int)cfg->kafka.topic_replication, errstr,
-                                              sizeof(errstr))) == NULL) {
+        if ((nt[made] = kafka_new_topic(cfg, missing[made], errstr, sizeof(errstr))) == NULL) {
             fail(c, "topic %s does not exist and cannot be created: %s", missing[made], errstr);
             goto out;
         }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "core/log.h"
 #include "pipeline/envelope.h"
 #include "security.h"
@@ -105,6 +106,22 @@ static int find_existing(rd_kafka_t *rk, const struct bridge_config *cfg, bool *
     return 0;
 }
 
+rd_kafka_NewTopic_t *kafka_new_topic(const struct bridge_config *cfg, const char *name,
+                                     char *errstr, size_t errstr_size)
+{
+    rd_kafka_NewTopic_t *nt =
+        rd_kafka_NewTopic_new(name, (int)cfg->kafka.topic_partitions,
+                              (int)cfg->kafka.topic_replication, errstr, errstr_size);
+    char max_message[32];
+    snprintf(max_message, sizeof(max_message), "%zu", cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD);
+    if (nt != NULL && rd_kafka_NewTopic_set_config(nt, "max.message.bytes", max_message) != 0) {
+        snprintf(errstr, errstr_size, "out of memory");
+        rd_kafka_NewTopic_destroy(nt);
+        return NULL;
+    }
+    return nt;
+}
+
 int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
                         struct conf_error *err)
 {
@@ -131,21 +148,14 @@ int kafka_create_topics(const struct bridge_config *cfg, const char *bootstrap,
     if (find_existing(rk, cfg, exists, err) != 0)
         goto out;
 
-    char max_message[32];
-    snprintf(max_message, sizeof(max_message), "%zu", cfg->max_body_bytes + ENVELOPE_MAX_OVERHEAD);
     for (size_t i = 0; i != cfg->ntopics; ++i) {
         if (exists[i])
             continue;
-        nt[nnew] = rd_kafka_NewTopic_new(cfg->topics[i], (int)cfg->kafka.topic_partitions,
-                                         (int)cfg->kafka.topic_replication, errstr, sizeof(errstr));
-        if (nt[nnew] == NULL) {
+        if ((nt[nnew] = kafka_new_topic(cfg, cfg->topics[i], errstr, sizeof(errstr))) == NULL) {
             conf_errorf(err, cfg->file, NULL, "kafka.create_topics", "topic \"%s\": %s", cfg->topics[i],
                         errstr);
             goto out;
         }
-        /* a record of the largest body must fit the topic: the broker's default (1048588) is
-         * smaller than max_body_bytes' default plus key and headers, and too large is final */
-        rd_kafka_NewTopic_set_config(nt[nnew], "max.message.bytes", max_message);
         ++nnew;
     }
     if (nnew == 0) {
