@@ -2,7 +2,7 @@
 # Issue 6's benchmark (a script, not a test): the bridge against plain h2o (the ceiling) and the
 # Node.js + kafkajs peer, all on this machine, against one 3-broker librdkafka mock cluster.
 #
-#   tests/bench/run.sh            build what is missing, run everything (both shapes, about 22 minutes),
+#   tests/bench/run.sh            build what is missing, run everything (both shapes, about 25 minutes),
 #                                 print the table; raw outputs go to tests/bench/results/DATE/
 #
 # For each repetition, each server in turn is started, driven by wrk at each concurrency (a
