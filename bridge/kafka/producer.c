@@ -17,9 +17,10 @@
  *   in arrival order, as the next batch: librdkafka holds only records it can send at once, and
  *   its threads sleep (5 % each). The hand-off (report, release, send) costs a third of the
  *   throughput on loopback, so a lane's gates hold records only while the brokers' median round
- *   trip (librdkafka's statistics) is 500 us or more, and let all through again under 250 us; a
- *   log line says which. Held records count against queue.buffering.max.messages and fail at
- *   message.timeout.ms like librdkafka's own (tests/bench/README.md has the figures).
+ *   trip (librdkafka's statistics) is 500 us or more, two intervals in a row (the first holds
+ *   the connections' set-up), and let all through again under 250 us; a log line says which. Held
+ * records count against queue.buffering.max.messages and fail at message.timeout.ms like
+ * librdkafka's own (tests/bench/README.md has the figures).
  * - Lanes: one or more idempotent rd_kafka_t (kafka.producers), each owning a share of every
  *   topic's partitions (partition p belongs to lane p mod N), each with a connection of its own
  *   to each broker: for more than 5 busy partitions on one leader. N is kafka.producers, or by
@@ -60,6 +61,7 @@
  * long (across a network), not on loopback, where the spin is brief and the hand-offs would cut
  * throughput by a third (tests/bench/README.md). Off again below half of it. */
 #define GATE_MIN_RTT_US 500
+#define GATE_ON_INTERVALS 2
 
 typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t,
                                   void *, void *);
@@ -106,6 +108,7 @@ struct lane {
     atomic_bool warm;
     struct kafka_health health; /* acknowledging, or why not (readiness) */
     atomic_bool gated; /* the brokers' round trip is long enough for the gates to pay */
+    unsigned long_intervals; /* statistics intervals in a row at GATE_MIN_RTT_US or more */
 };
 
 struct producer {
@@ -580,7 +583,9 @@ static void note_partitions(struct producer *p, json_t *topics)
 /* Gates on or off from the brokers' round trip in the last statistics interval: the lowest of
  * their medians (librdkafka's rtt.p50, microseconds from request sent to response read; its
  * minimum is no signal, some responses come back in tens of microseconds from a broker 1 ms
- * away). No request in the interval: no change. */
+ * away). On after GATE_ON_INTERVALS long intervals in a row (the first interval holds the
+ * connection's set-up requests, once 655 us on loopback), off after one short one. No request
+ * in the interval: no change. */
 static void note_round_trip(struct lane *l, json_t *brokers)
 {
     const char *name;
@@ -597,7 +602,8 @@ static void note_round_trip(struct lane *l, json_t *brokers)
     if (shortest < 0)
         return;
     bool was = atomic_load_explicit(&l->gated, memory_order_relaxed);
-    bool gated = was ? shortest >= GATE_MIN_RTT_US / 2 : shortest >= GATE_MIN_RTT_US;
+    l->long_intervals = shortest >= GATE_MIN_RTT_US ? l->long_intervals + 1 : 0;
+    bool gated = was ? shortest >= GATE_MIN_RTT_US / 2 : l->long_intervals >= GATE_ON_INTERVALS;
     if (gated != was) {
         atomic_store_explicit(&l->gated, gated, memory_order_relaxed);
         log_info(gated ? "kafka partition gates on" : "kafka partition gates off",
@@ -782,6 +788,7 @@ static int start_lane(struct producer *p, unsigned index, struct conf_error *err
     l->p = p;
     l->index = index;
     atomic_init(&l->gated, false);
+    l->long_intervals = 0;
     kafka_health_init(&l->health, p->stall);
     rd_kafka_conf_t *conf = rd_kafka_conf_dup(p->conf);
     if (conf == NULL) {
