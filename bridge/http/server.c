@@ -239,21 +239,17 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         }
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
         struct loop *to = least_loaded(loop);
+        struct control_msg *m = to == loop ? NULL : calloc(1, sizeof(*m));
+        if (m == NULL)
+            to = loop; /* the least loaded, or no memory to hand it over */
         atomic_fetch_add(&to->open, 1);
-        if (to == loop) {
+        if (m == NULL) {
             adopt(loop, fd);
-        } else {
-            struct control_msg *m = calloc(1, sizeof(*m));
-            if (m == NULL) {
-                atomic_fetch_sub(&to->open, 1);
-                atomic_fetch_add(&loop->open, 1);
-                adopt(loop, fd);
-                continue;
-            }
-            m->kind = CONTROL_ADOPT;
-            m->fd = fd;
-            h2o_multithread_send_message(&to->control, &m->super);
+            continue;
         }
+        m->kind = CONTROL_ADOPT;
+        m->fd = fd;
+        h2o_multithread_send_message(&to->control, &m->super);
     }
 }
 

@@ -1,8 +1,7 @@
 /*
  * The producer's librdkafka configuration, for the code of the Kafka layer that must talk to
  * the cluster exactly as the producer will (the --connect checks), and the topics it creates.
- * Includes rdkafka.h: for
- * kafka/ only; the layers above use producer.h.
+ * Includes rdkafka.h: for kafka/ only; the layers above use producer.h.
  */
 #ifndef BRIDGE_KAFKA_CLIENT_H
 #define BRIDGE_KAFKA_CLIENT_H

@@ -18,9 +18,9 @@
  *   its threads sleep (5 % each). The hand-off (report, release, send) costs a third of the
  *   throughput on loopback, so a lane's gates hold records only while the brokers' median round
  *   trip (librdkafka's statistics) is 500 us or more, two intervals in a row (the first holds
- *   the connections' set-up), and let all through again under 250 us; a log line says which. Held
- * records count against queue.buffering.max.messages and fail at message.timeout.ms like
- * librdkafka's own (tests/bench/README.md has the figures).
+ *   the connections' set-up), and let all through again under 250 us; a log line says which.
+ *   Held records count against queue.buffering.max.messages and fail at message.timeout.ms
+ *   like librdkafka's own (tests/bench/README.md has the figures).
  * - Lanes: one or more idempotent rd_kafka_t (kafka.producers), each owning a share of every
  *   topic's partitions (partition p belongs to lane p mod N), each with a connection of its own
  *   to each broker: for more than 5 busy partitions on one leader. N is kafka.producers, or by
@@ -61,7 +61,7 @@
  * long (across a network), not on loopback, where the spin is brief and the hand-offs would cut
  * throughput by a third (tests/bench/README.md). Off again below half of it. */
 #define GATE_MIN_RTT_US 500
-#define GATE_ON_INTERVALS 2
+#define GATE_ON_INTERVALS 2 /* long statistics intervals in a row that turn the gates on */
 
 typedef int32_t (*partitioner_fn)(const rd_kafka_topic_t *, const void *, size_t, int32_t,
                                   void *, void *);

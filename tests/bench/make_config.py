@@ -6,10 +6,11 @@
                    [--librdkafka k=v,k=v]
 
 Top-level keys are replaced line by line (no YAML library needed): listen and admin_listen on
-loopback, threads, log_requests false, log_level info (the start, producer and gate lines), max_connections
-(and no per-address limit: every client is 127.0.0.1), kafka.brokers, and an
-optional kafka.librdkafka map, a long idle timeout and no drain delay; `ack:` is set on every source. The rest (sources, routes,
-verification) is the shipped development configuration, unchanged.
+loopback, threads, log_requests false, log_level info (the start, producer and gate lines),
+max_connections (and no per-address limit: every client is 127.0.0.1), kafka.brokers, and an
+optional kafka.librdkafka map, a long idle timeout and no drain delay; `ack:` is set on every
+source. The rest (sources, routes, verification) is the shipped development configuration,
+unchanged.
 """
 import argparse
 import re
