@@ -9,7 +9,8 @@
 #                 directory, grace period >= preStop + drain_delay + shutdown_timeout + margin,
 #                 Services/policies/HPA/PDB point at the Deployment's pods and ports
 #   config        every config in a rendered ConfigMap passes `webhook-bridge --check-config`
-#                 (env from the example Secret and the container's env)
+#                 (env from the example Secret and the container's env; a placeholder file for
+#                 each secret_files entry)
 #   topics        every topic such a config routes to (`webhook-bridge --list-topics`,
 #                 dead-letter included) has a KafkaTopic with the config's partitions and
 #                 replication, and every KafkaUser (deploy/topics, deploy/overlays/*/kafka) the

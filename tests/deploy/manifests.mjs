@@ -7,12 +7,14 @@
 //                                               (probes, security, drain timing, config mount)
 //                                               and its config's needs (issue 14: every ${VAR}
 //                                               it reads is in the pod's environment, every
-//                                               kafka.librdkafka file is on a Secret volume,
-//                                               the NetworkPolicy lets it reach the brokers'
-//                                               ports); each ConfigMap file is written to
-//                                               OUTDIR for --check-config, with the Secret
-//                                               example's keys and the container's env as
-//                                               OUTDIR/env
+//                                               kafka.librdkafka file and secret_files entry
+//                                               is on a Secret volume, the NetworkPolicy lets
+//                                               it reach the brokers' ports); each ConfigMap
+//                                               file is written to OUTDIR for --check-config,
+//                                               with the environment (the envFrom Secret
+//                                               example's keys, the container's env, NAME of
+//                                               each secret_files ${NAME:-path}) as OUTDIR/env
+//                                               and those files in OUTDIR/secret-files
 //   node manifests.mjs rulespec RULE OUT       writes the rule groups of a PrometheusRule as a
 //                                               plain Prometheus rules file (for promtool)
 //   node manifests.mjs queries FILE...         prints the metric names the PromQL expressions of
@@ -27,7 +29,7 @@
 //                                               IdempotentWrite; a *-replay user Read on the
 //                                               dead-letter topics, Write on the others, never
 //                                               Write on a dead-letter topic
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parse, parseAllDocuments, stringify } from "yaml";
 
 const problems = [];
@@ -97,19 +99,18 @@ function policy(file, outdir) {
   for (const c of cms)
     for (const [key, text] of Object.entries(c.data ?? {}))
       writeFileSync(`${outdir}/${c.metadata.name}--${key}`, text), ++n;
+  // what the pod's environment holds: the keys of the Secret examples it takes as envFrom and
+  // the container's own env (a literal value as it is, one from a Secret or ConfigMap as a
+  // placeholder); configNeeds adds the secret files it writes for --check-config
+  const bridges = deps.flatMap((d) => d.spec.template.spec.containers.filter((c) => c.name === "webhook-bridge"));
+  const fromSecrets = new Set(bridges.flatMap((c) => c.envFrom ?? []).map((e) => e.secretRef?.name));
   const secretEnv = objs
-    .filter((o) => o.kind === "Secret")
+    .filter((o) => o.kind === "Secret" && fromSecrets.has(o.metadata.name))
     .flatMap((s) => Object.keys({ ...(s.stringData ?? {}), ...(s.data ?? {}) }));
-  // what the pod's environment holds: the Secret example's keys (envFrom) and the container's
-  // own env (a literal value as it is, one from a Secret or ConfigMap as a placeholder)
-  const containerEnv = deps
-    .flatMap((d) => d.spec.template.spec.containers.filter((c) => c.name === "webhook-bridge"))
-    .flatMap((c) => c.env ?? []);
   const envLines = [
     ...secretEnv.map((k) => `${k}=placeholder-${k.toLowerCase()}`),
-    ...containerEnv.map((e) => `${e.name}=${e.value ?? `placeholder-${e.name.toLowerCase()}`}`),
+    ...bridges.flatMap((c) => c.env ?? []).map((e) => `${e.name}=${e.value ?? `placeholder-${e.name.toLowerCase()}`}`),
   ];
-  writeFileSync(`${outdir}/env`, envLines.map((l) => l + "\n").join(""));
 
   for (const d of deps) {
     const spec = d.spec.template.spec;
@@ -161,7 +162,7 @@ function policy(file, outdir) {
       fail(`${where}: --config ${cfgPath}: volume ${mount.name} has no ConfigMap key ${key}`);
       continue;
     }
-    configNeeds(where, text, c, spec, objs);
+    configNeeds(where, text, c, spec, objs, outdir, envLines);
     // Shutdown timing: the grace period runs from the start of preStop.
     const pre = c.lifecycle?.preStop?.exec?.command ?? [];
     const preStopS = pre.length && /sleep$/.test(pre[0]) ? Number(pre[1]) : c.lifecycle?.preStop?.sleep?.seconds ?? 0;
@@ -193,6 +194,7 @@ function policy(file, outdir) {
       o.kind === "NetworkPolicy" ? o.spec.podSelector?.matchLabels : undefined;
     if (sel !== undefined && !selects(sel)) fail(`${file}: ${id(o)}: selector ${JSON.stringify(sel)} selects no bridge pod`);
   }
+  writeFileSync(`${outdir}/env`, envLines.map((l) => l + "\n").join(""));
   console.log(`${deps.length} Deployment checked, ${n} config file(s) extracted`);
 }
 
@@ -205,8 +207,25 @@ const envVars = (text) =>
     hasDefault: m[2] !== undefined,
   }));
 
-// What the config in the ConfigMap needs from the pod around it.
-function configNeeds(where, text, c, spec, objs) {
+// The Secret volume of container c that holds the file at `path`: { name, key } (the Secret and
+// its key), or undefined after a failure naming `what`.
+function secretFileOf(where, what, path, c, spec) {
+  const m = (c.volumeMounts ?? []).find((vm) => path === vm.mountPath || path.startsWith(vm.mountPath.replace(/\/?$/, "/")));
+  const vol = m && (spec.volumes ?? []).find((v) => v.name === m.name);
+  if (!vol) return fail(`${where}: ${what} ${path} is on no volume mount`);
+  if (!vol.secret && !vol.projected) return fail(`${where}: ${what} ${path}: volume ${vol.name} is not a Secret`);
+  if (m.subPath || m.subPathExpr) return fail(`${where}: ${what} ${path}: mounted with subPath, which never sees a Secret update`);
+  const rel = path.slice(m.mountPath.replace(/\/?$/, "/").length);
+  const item = vol.secret?.items?.find((i) => i.path === rel);
+  if (vol.secret?.items && !item) return fail(`${where}: ${what} ${path}: Secret ${vol.secret.secretName} mounts no such item`);
+  return { name: vol.secret?.secretName, key: item?.key ?? rel };
+}
+
+// What the config in the ConfigMap needs from the pod around it. A source's secret_files must
+// be on a Secret volume (with the key, where the render has the Secret), each written
+// ${NAME:-path}: the config check gets a file of its own at NAME (outdir/secret-files/NAME,
+// added to envLines).
+function configNeeds(where, text, c, spec, objs, outdir, envLines) {
   const literalEnv = Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
   const envNames = new Set((c.env ?? []).map((e) => e.name));
   const hasEnvFrom = (c.envFrom ?? []).length > 0;
@@ -226,13 +245,26 @@ function configNeeds(where, text, c, spec, objs) {
     if (!/\.location$/.test(k) && k !== "sasl.kerberos.keytab") continue;
     const path = expand(raw, literalEnv);
     if (path === "probe" || path.startsWith("/etc/ssl/")) continue; // the image's CA bundle
-    const m = (c.volumeMounts ?? []).find((vm) => path.startsWith(vm.mountPath.replace(/\/?$/, "/")));
-    const vol = m && (spec.volumes ?? []).find((v) => v.name === m.name);
-    if (!vol) fail(`${where}: kafka.librdkafka.${k} ${path} is on no volume mount`);
-    else if (!vol.secret && !vol.projected) fail(`${where}: kafka.librdkafka.${k} ${path}: volume ${vol.name} is not a Secret`);
-    else if (vol.secret?.items && !vol.secret.items.some((i) => path === m.mountPath.replace(/\/?$/, "/") + i.path))
-      fail(`${where}: kafka.librdkafka.${k} ${path}: Secret ${vol.secret.secretName} mounts no such item`);
+    secretFileOf(where, `kafka.librdkafka.${k}`, path, c, spec);
   }
+  for (const [name, src] of Object.entries(cfg?.sources ?? {}))
+    for (const raw of src?.verify?.secret_files ?? []) {
+      const what = `sources.${name}.verify.secret_files`;
+      const path = expand(raw, literalEnv);
+      const from = secretFileOf(where, what, path, c, spec);
+      const secret = from && objs.find((o) => o.kind === "Secret" && o.metadata.name === from.name);
+      if (secret && !(from.key in { ...(secret.stringData ?? {}), ...(secret.data ?? {}) }))
+        fail(`${where}: ${what} ${path}: Secret ${from.name} has no key ${from.key}`);
+      const v = /^\$\{([A-Za-z_][A-Za-z0-9_]*):-[^}]*\}$/.exec(String(raw));
+      if (!v) {
+        fail(`${where}: ${what} ${raw}: write it \${NAME_FILE:-${raw}} so that the config check can give it a file`);
+        continue;
+      }
+      mkdirSync(`${outdir}/secret-files`, { recursive: true });
+      const file = `${outdir}/secret-files/${v[1]}`;
+      writeFileSync(file, `placeholder-${(from?.key ?? v[1]).toLowerCase()}\n`);
+      envLines.push(`${v[1]}=${file}`);
+    }
   // The brokers must be reachable: an egress rule with their port, and a destination that can
   // be theirs. A Service name (svc.ns, svc.ns.svc[.cluster.local]) is in namespace ns: a rule
   // to that namespace or an ipBlock; any other host is outside the cluster: an ipBlock.

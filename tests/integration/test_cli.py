@@ -61,10 +61,14 @@ class CheckConfig(unittest.TestCase):
                           "mono.events.account_* -> membership.accounts", "* -> webhooks.all"])
 
     def test_shipped_configs_are_valid(self):
-        for name in ["bridge.yaml", "production.yaml", "kubernetes.yaml", "compose.yaml"]:
-            code, out, err = check(open(os.path.join(SOURCE_DIR, "config", name)).read(),
-                                   {"MONO_WEBHOOK_SECRET": "cli-test-mono-secret"})
-            self.assertEqual((code, err), (0, ""), name)  # no error, no warning
+        with tempfile.NamedTemporaryFile("w", suffix=".secret") as secret:
+            secret.write("cli-test-mono-secret\n")
+            secret.flush()
+            env = {"MONO_WEBHOOK_SECRET": "cli-test-mono-secret",  # the env-var configs
+                   "MONO_WEBHOOK_SECRET_FILE": secret.name}  # kubernetes.yaml's secret_files
+            for name in ["bridge.yaml", "production.yaml", "kubernetes.yaml", "compose.yaml"]:
+                code, out, err = check(open(os.path.join(SOURCE_DIR, "config", name)).read(), env)
+                self.assertEqual((code, err), (0, ""), name)  # no error, no warning
 
     def test_errors_name_file_line_col_and_key(self):
         cases = [
