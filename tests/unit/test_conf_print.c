@@ -367,12 +367,20 @@ static void test_examples(void)
         setenv(vars[i], "example-secret-of-24-bytes", 0);
     /* whsec_ + base64 of 32 bytes */
     setenv("STANDARD_WEBHOOKS_SECRET", "whsec_ZXhhbXBsZS1zdGFuZGFyZC13ZWJob29rcy1rZXktMzI=", 0);
+    /* kubernetes.yaml reads its secret from a file (a mounted Secret), named by this variable */
+    char secret_file[] = "/tmp/test_conf_print_secret_XXXXXX";
+    int fd = mkstemp(secret_file);
+    CHECK(fd >= 0 && write(fd, "example-secret-of-24-bytes\n", 27) == 27);
+    if (fd >= 0)
+        close(fd);
+    setenv("MONO_WEBHOOK_SECRET_FILE", secret_file, 1);
     char dir[1024], base[1024];
     snprintf(dir, sizeof(dir), "%s/config", src);
     check_examples_in(dir, NULL);
     snprintf(dir, sizeof(dir), "%s/config/providers", src);
     snprintf(base, sizeof(base), "%s/config/base.yaml", src);
     check_examples_in(dir, base);
+    unlink(secret_file);
 }
 
 int main(int argc, char **argv)
