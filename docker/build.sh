@@ -9,11 +9,13 @@
 #                                plain build (-Werror), then the tests against a real 3-node
 #                                Apache Kafka cluster (label kafka: Java and Maven from Debian,
 #                                the broker's jars from Maven Central, tests/kafka/), then the
-#                                suite again under ASan+UBSan, then the threaded tests under TSan
+#                                suite again under ASan+UBSan, then the threaded tests under TSan,
+#                                then it builds the libFuzzer targets
 #
-# Environment: BUILD_DIR (default build; the sanitizer builds go to BUILD_DIR-asan and
-# BUILD_DIR-tsan), JOBS (default: CPU count), BRIDGE_SKIP_REAL_KAFKA=1 (skip the real-cluster
-# tests, saying so; without it, a machine that cannot reach Maven Central fails the run).
+# Environment: BUILD_DIR (default build; the sanitizer and fuzz builds go to BUILD_DIR-asan,
+# BUILD_DIR-tsan and BUILD_DIR-fuzz), JOBS (default: CPU count), BRIDGE_SKIP_REAL_KAFKA=1 (skip
+# the real-cluster tests, saying so; without it, a machine that cannot reach Maven Central fails
+# the run).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -94,6 +96,11 @@ test)
     cmake --preset tsan -B "$build_dir-tsan" >/dev/null
     cmake --build "$build_dir-tsan" -j "$jobs" --target thread_tests
     TSAN_OPTIONS=halt_on_error=1 run_tests "$build_dir-tsan" -L threads
+    echo "==> the libFuzzer targets (clang, ASan+UBSan), built so that they stay buildable"
+    # Their corpora are replayed by every build above (tests fuzz/*); running them is by hand
+    # (tests/fuzz/README.md).
+    cmake --preset fuzz -B "$build_dir-fuzz" >/dev/null
+    cmake --build "$build_dir-fuzz" -j "$jobs" --target fuzz_targets
     ;;
 *)
     echo "usage: docker/build.sh [build|run|test]" >&2

@@ -13,9 +13,9 @@ static struct conf_source mono(void)
     struct conf_source s = {
         .name = "mono",
         .path = "/webhooks/mono",
-        .type = {FIELD_POINTER, "/event", {0, 0}},
-        .id = {FIELD_POINTER, "/event_id", {0, 0}},
-        .time = {FIELD_POINTER, "/timestamp", {0, 0}},
+        .type = {.from = FIELD_POINTER, .value = "/event"},
+        .id = {.from = FIELD_POINTER, .value = "/event_id"},
+        .time = {.from = FIELD_POINTER, .value = "/timestamp"},
         .key = keys,
         .nkey = 4,
         .ce_source = "/webhook-bridge/mono",
