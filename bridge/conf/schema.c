@@ -87,11 +87,11 @@ const struct conf_schema conf_schema[] = {
             "counted and logged. One whose `Content-Length` exceeds it by more than 64 KiB is "
             "refused by h2o before it is read (413 `text/plain`, connection closed, not "
             "counted). A plain number of bytes, or with a suffix `KiB`, `MiB`. Kafka limits "
-            "records too: a record over a "
-            "topic's `max.message.bytes` (broker default 1048588) is answered 413 "
-            "`record_too_large` (never 503, which would make the provider retry for days); "
-            "raise that topic setting above `max_body_bytes` + 16384 to take the largest "
-            "bodies (topics the bridge creates with `kafka.create_topics` get exactly that)."},
+            "records too: a record over a topic's `max.message.bytes` (broker default 1048588) "
+            "is answered 413 `record_too_large` (never 503, which would make the provider retry "
+            "for days); raise that topic setting above `max_body_bytes` + 16384 to take the "
+            "largest bodies (topics the bridge creates with `kafka.create_topics` get exactly "
+            "that)."},
     {.path = "max_inflight",
      .type = CONF_T_UINT,
      .flags = CONF_F_RESTART,

@@ -237,6 +237,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
             serve(loop, sock);
             continue;
         }
+        /* what h2o_evloop_socket_accept would have set: answers leave without Nagle's delay */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
         struct loop *to = least_loaded(loop);
         struct control_msg *m = to == loop ? NULL : calloc(1, sizeof(*m));

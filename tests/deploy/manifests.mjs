@@ -106,7 +106,7 @@ function policy(file, outdir) {
   const fromSecrets = new Set(bridges.flatMap((c) => c.envFrom ?? []).map((e) => e.secretRef?.name));
   const secretEnv = objs
     .filter((o) => o.kind === "Secret" && fromSecrets.has(o.metadata.name))
-    .flatMap((s) => Object.keys({ ...(s.stringData ?? {}), ...(s.data ?? {}) }));
+    .flatMap(secretKeys);
   const envLines = [
     ...secretEnv.map((k) => `${k}=placeholder-${k.toLowerCase()}`),
     ...bridges.flatMap((c) => c.env ?? []).map((e) => `${e.name}=${e.value ?? `placeholder-${e.name.toLowerCase()}`}`),
@@ -207,17 +207,21 @@ const envVars = (text) =>
     hasDefault: m[2] !== undefined,
   }));
 
+// The keys a Secret object holds.
+const secretKeys = (s) => Object.keys({ ...(s.stringData ?? {}), ...(s.data ?? {}) });
+
 // The Secret volume of container c that holds the file at `path`: { name, key } (the Secret and
 // its key), or undefined after a failure naming `what`.
 function secretFileOf(where, what, path, c, spec) {
+  const refuse = (why) => void fail(`${where}: ${what} ${path}${why}`);
   const m = (c.volumeMounts ?? []).find((vm) => path === vm.mountPath || path.startsWith(vm.mountPath.replace(/\/?$/, "/")));
   const vol = m && (spec.volumes ?? []).find((v) => v.name === m.name);
-  if (!vol) return fail(`${where}: ${what} ${path} is on no volume mount`);
-  if (!vol.secret && !vol.projected) return fail(`${where}: ${what} ${path}: volume ${vol.name} is not a Secret`);
-  if (m.subPath || m.subPathExpr) return fail(`${where}: ${what} ${path}: mounted with subPath, which never sees a Secret update`);
+  if (!vol) return refuse(" is on no volume mount");
+  if (!vol.secret && !vol.projected) return refuse(`: volume ${vol.name} is not a Secret`);
+  if (m.subPath || m.subPathExpr) return refuse(": mounted with subPath, which never sees a Secret update");
   const rel = path.slice(m.mountPath.replace(/\/?$/, "/").length);
   const item = vol.secret?.items?.find((i) => i.path === rel);
-  if (vol.secret?.items && !item) return fail(`${where}: ${what} ${path}: Secret ${vol.secret.secretName} mounts no such item`);
+  if (vol.secret?.items && !item) return refuse(`: Secret ${vol.secret.secretName} mounts no such item`);
   return { name: vol.secret?.secretName, key: item?.key ?? rel };
 }
 
@@ -253,7 +257,7 @@ function configNeeds(where, text, c, spec, objs, outdir, envLines) {
       const path = expand(raw, literalEnv);
       const from = secretFileOf(where, what, path, c, spec);
       const secret = from && objs.find((o) => o.kind === "Secret" && o.metadata.name === from.name);
-      if (secret && !(from.key in { ...(secret.stringData ?? {}), ...(secret.data ?? {}) }))
+      if (secret && !secretKeys(secret).includes(from.key))
         fail(`${where}: ${what} ${path}: Secret ${from.name} has no key ${from.key}`);
       const v = /^\$\{([A-Za-z_][A-Za-z0-9_]*):-[^}]*\}$/.exec(String(raw));
       if (!v) {
